@@ -1,0 +1,9 @@
+// Each command group of gradient-cli lives in its own file and adds itself to the app here.
+#pragma once
+#include <CLI/CLI.hpp>
+
+namespace cli {
+
+void add_random_command(CLI::App& app);  // random.cpp
+
+}  // namespace cli

@@ -1,0 +1,25 @@
+// gradient-cli: the engine from the command line. Commands print JSON on stdout (unless noted) so
+// scripts and tests can read them; errors go to stderr with exit status 1 (2 for usage errors).
+#include <iostream>
+
+#include "app/cli/commands.h"
+#include "engine/core/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"gradient-cli: trace, differentiate, compile and train with the Gradient Studio engine"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Print help for every command");
+  cli::add_random_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const engine::Error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

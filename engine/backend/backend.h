@@ -1,0 +1,35 @@
+// Backends run primitives on concrete arrays. The eager path of bind() asks the default backend;
+// the jit compiler (compile/) asks a backend to compile a whole jaxpr once and run it many times.
+// Backends add kernels, never semantics: every result must match the reference backend.
+#pragma once
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/core/array.h"
+#include "engine/ir/params.h"
+#include "engine/ops/primitive.h"
+
+namespace engine {
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;
+  // One primitive, eagerly. Checks shapes with the primitive's shape rule first.
+  virtual std::vector<Array> execute(PrimId prim, std::span<const Array> inputs,
+                                     const Params& params) = 0;
+};
+
+// The plain-loop reference implementation (each primitive's impl rule).
+Backend& reference_backend();
+
+// The backend eager operations run on for the calling thread (reference until a faster one is
+// registered; see backend/cpu). Thread-local so that a trainer thread can pick its own.
+Backend& default_backend();
+void set_default_backend(Backend* backend);  // nullptr restores the process default
+Backend* find_backend(const std::string& name);  // "reference", "cpu"; nullptr if unknown
+void register_backend(Backend* backend, bool make_process_default);
+
+}  // namespace engine

@@ -1,0 +1,70 @@
+#include <mutex>
+#include <vector>
+
+#include "engine/backend/backend.h"
+
+namespace engine {
+
+namespace {
+
+class ReferenceBackend final : public Backend {
+ public:
+  std::string name() const override { return "reference"; }
+  std::vector<Array> execute(PrimId prim, std::span<const Array> inputs,
+                             const Params& params) override {
+    const PrimitiveRules& r = rules(prim);
+    std::vector<Aval> in_avals;
+    in_avals.reserve(inputs.size());
+    for (const Array& a : inputs) in_avals.push_back({a.shape(), a.dtype()});
+    std::vector<Aval> out_avals = r.shape(in_avals, params);
+    GS_CHECK(r.impl, "primitive " + std::string(r.name) + " has no reference kernel");
+    return r.impl(inputs, params, out_avals);
+  }
+};
+
+struct Registry {
+  std::mutex mutex;
+  std::vector<Backend*> backends;
+  Backend* process_default = nullptr;
+};
+
+Registry& registry() {
+  static Registry r;
+  return r;
+}
+
+thread_local Backend* thread_default = nullptr;
+
+}  // namespace
+
+Backend& reference_backend() {
+  static ReferenceBackend backend;
+  return backend;
+}
+
+Backend& default_backend() {
+  if (thread_default) return *thread_default;
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  return r.process_default ? *r.process_default : reference_backend();
+}
+
+void set_default_backend(Backend* backend) { thread_default = backend; }
+
+void register_backend(Backend* backend, bool make_process_default) {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  r.backends.push_back(backend);
+  if (make_process_default) r.process_default = backend;
+}
+
+Backend* find_backend(const std::string& name) {
+  if (name == "reference") return &reference_backend();
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  for (Backend* b : r.backends)
+    if (b->name() == name) return b;
+  return nullptr;
+}
+
+}  // namespace engine

@@ -1,0 +1,272 @@
+#include "engine/core/array.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+
+namespace engine {
+
+Buffer::Buffer(size_t nbytes) : nbytes_(nbytes) {
+  // aligned_alloc wants a size that is a multiple of the alignment, and never zero.
+  size_t rounded = (std::max<size_t>(nbytes, 1) + 63) / 64 * 64;
+  data_ = std::aligned_alloc(64, rounded);
+  if (!data_) throw Error("out of memory allocating " + std::to_string(nbytes) + " bytes");
+}
+
+Buffer::~Buffer() { std::free(data_); }
+
+Array::Array(std::shared_ptr<Buffer> buffer, DType dtype, Shape shape)
+    : buffer_(std::move(buffer)), dtype_(dtype), shape_(std::move(shape)), size_(shape_size(shape_)) {
+  GS_CHECK(buffer_ && buffer_->nbytes() >= nbytes(), "buffer too small for array " + aval_str());
+}
+
+Array Array::empty(DType dtype, Shape shape) {
+  int64_t n = shape_size(shape);
+  auto buffer = std::make_shared<Buffer>(static_cast<size_t>(n) * dtype_size(dtype));
+  return Array(std::move(buffer), dtype, std::move(shape));
+}
+
+Array Array::zeros(DType dtype, Shape shape) {
+  Array a = empty(dtype, std::move(shape));
+  std::memset(a.mutable_raw(), 0, a.nbytes());
+  return a;
+}
+
+Array Array::scalar(double value, DType dtype) { return full({}, value, dtype); }
+
+void* Array::mutable_raw() {
+  GS_CHECK(buffer_.use_count() == 1, "internal: writing into a shared array buffer");
+  return buffer_->data();
+}
+
+void Array::check_type(DType requested) const {
+  GS_CHECK(valid(), "use of a null array");
+  if (requested != dtype_)
+    throw Error("array is " + aval_str() + " but was read as " + std::string(dtype_name(requested)));
+}
+
+double Array::at_flat(int64_t i) const {
+  return dispatch_dtype(dtype_, [&](auto tag) {
+    using T = decltype(tag);
+    return static_cast<double>(static_cast<const T*>(buffer_->data())[i]);
+  });
+}
+
+double Array::item() const {
+  GS_CHECK(size_ == 1, "item() needs an array with one element, got " + aval_str());
+  return at_flat(0);
+}
+
+Array Array::astype(DType dtype) const {
+  if (dtype == dtype_) return *this;
+  Array out = empty(dtype, shape_);
+  dispatch_dtype(dtype_, [&](auto src_tag) {
+    using S = decltype(src_tag);
+    const S* src = static_cast<const S*>(buffer_->data());
+    dispatch_dtype(dtype, [&](auto dst_tag) {
+      using D = decltype(dst_tag);
+      D* dst = static_cast<D*>(out.mutable_raw());
+      for (int64_t i = 0; i < size_; ++i) dst[i] = static_cast<D>(src[i]);
+    });
+  });
+  return out;
+}
+
+Array Array::reshape(Shape shape) const {
+  GS_CHECK(shape_size(shape) == size_, "cannot reshape " + aval_str() + " to (" + shape_str(shape) + ")");
+  return Array(buffer_, dtype_, std::move(shape));
+}
+
+bool Array::same_values(const Array& other) const {
+  return dtype_ == other.dtype_ && shape_ == other.shape_ &&
+         std::memcmp(raw(), other.raw(), nbytes()) == 0;
+}
+
+std::string Array::aval_str() const {
+  return std::string(dtype_name(dtype_)) + "[" + shape_str(shape_) + "]";
+}
+
+// ---- printing, following NumPy's default array2string: each element formatted alone (shortest
+// round-trip digits, at most 8 after the point), then padded so columns line up.
+namespace {
+
+std::string shortest(double v, DType dtype) {
+  char buf[64];
+  auto res = dtype == DType::f32 ? std::to_chars(buf, buf + sizeof buf, static_cast<float>(v))
+                                 : std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, res.ptr);
+}
+
+struct FloatFormat {
+  bool scientific = false;
+};
+
+std::string format_float(double v, DType dtype, FloatFormat fmt) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[64];
+  if (fmt.scientific) {
+    std::snprintf(buf, sizeof buf, "%.8e", v);
+    std::string s(buf);
+    auto e = s.find('e');
+    std::string mant = s.substr(0, e), exp = s.substr(e);
+    while (mant.back() == '0') mant.pop_back();
+    return mant + exp;
+  }
+  std::string s = shortest(v, dtype);
+  if (s.find('e') != std::string::npos || [&] {
+        auto dot = s.find('.');
+        return dot != std::string::npos && s.size() - dot - 1 > 8;
+      }()) {
+    std::snprintf(buf, sizeof buf, "%.8f", v);
+    s = buf;
+    while (s.back() == '0') s.pop_back();
+  }
+  if (s.find('.') == std::string::npos) s += ".";
+  return s;
+}
+
+std::string format_element(const Array& a, int64_t i, FloatFormat fmt) {
+  double v = a.at_flat(i);
+  switch (a.dtype()) {
+    case DType::boolean: return v != 0 ? "True" : "False";
+    case DType::i32: return std::to_string(static_cast<int64_t>(v));
+    case DType::u32: return std::to_string(static_cast<uint64_t>(v));
+    default: return format_float(v, a.dtype(), fmt);
+  }
+}
+
+struct Printer {
+  const Array& a;
+  std::vector<std::string> cells;  // formatted element per flat index (empty when elided)
+  size_t int_width = 0, frac_width = 0;
+  bool summarize = false;
+
+  // Pads a cell: integer part right-aligned, fractional part left-aligned, as NumPy does.
+  std::string pad(const std::string& s) const {
+    auto dot = s.find('.');
+    size_t ip = dot == std::string::npos ? s.size() : dot;
+    size_t fp = dot == std::string::npos ? 0 : s.size() - dot - 1;
+    return std::string(int_width - std::min(int_width, ip), ' ') + s +
+           std::string(frac_width - std::min(frac_width, fp), ' ');
+  }
+
+  bool shown(int64_t idx, int64_t extent) const {
+    return !summarize || extent <= 6 || idx < 3 || idx >= extent - 3;
+  }
+
+  void print(std::string& out, int axis, int64_t offset, const std::vector<int64_t>& strides) const {
+    if (axis == a.rank()) {
+      out += pad(cells[offset]);
+      return;
+    }
+    int64_t n = a.shape()[axis];
+    out += "[";
+    bool first = true;
+    for (int64_t i = 0; i < n; ++i) {
+      if (!shown(i, n)) {
+        if (i == 3) out += (axis == a.rank() - 1) ? " ..." : "\n" + std::string(axis + 1, ' ') + "...,";
+        continue;
+      }
+      if (!first) {
+        if (axis == a.rank() - 1) {
+          out += " ";
+        } else {
+          out += std::string(a.rank() - axis - 1, '\n') + std::string(axis + 1, ' ');
+        }
+      }
+      first = false;
+      print(out, axis + 1, offset + i * strides[axis], strides);
+    }
+    out += "]";
+  }
+};
+
+}  // namespace
+
+std::string Array::str() const {
+  if (!valid()) return "<null array>";
+  Printer p{*this, std::vector<std::string>(size_), 0, 0, size_ > 1000};
+  auto strides = row_major_strides(shape_);
+  FloatFormat fmt;
+  if (is_floating(dtype_)) {
+    double max_abs = 0, min_abs = INFINITY;
+    for (int64_t i = 0; i < size_; ++i) {
+      double v = std::fabs(at_flat(i));
+      if (!std::isfinite(v)) continue;
+      max_abs = std::max(max_abs, v);
+      if (v != 0) min_abs = std::min(min_abs, v);
+    }
+    fmt.scientific = max_abs >= 1e8 || (min_abs < 1e-4 && min_abs != INFINITY) ||
+                     (min_abs != INFINITY && max_abs / min_abs > 1e3);
+  }
+  for (int64_t i = 0; i < size_; ++i) {
+    std::string s = format_element(*this, i, fmt);
+    auto dot = s.find('.');
+    if (fmt.scientific || !is_floating(dtype_) || dot == std::string::npos) {
+      p.int_width = std::max(p.int_width, s.size());
+    } else {
+      p.int_width = std::max(p.int_width, dot);
+      p.frac_width = std::max(p.frac_width, s.size() - dot - 1);
+    }
+    p.cells[i] = std::move(s);
+  }
+  std::string out;
+  p.print(out, 0, 0, strides);
+  return out;
+}
+
+std::string Array::repr() const {
+  std::string body = str();
+  // JAX writes "1., 2." inside Array(...): separators become commas, rows stay aligned.
+  std::string out = "Array(";
+  for (size_t i = 0; i < body.size(); ++i) {
+    char c = body[i];
+    bool sep = c == ' ' && i > 0 && body[i - 1] != ' ' && body[i - 1] != '[' && body[i - 1] != '\n' &&
+               i + 1 < body.size() && body[i + 1] != ']';
+    if (c == '\n' && i > 0 && body[i - 1] == ']') out += ",";
+    out += sep ? ", " : std::string(1, c);
+    if (c == '\n') out += "      ";
+  }
+  out += ", dtype=" + std::string(dtype_long_name(dtype_));
+  return out + ")";
+}
+
+Array full(Shape shape, double value, DType dtype) {
+  Array a = Array::empty(dtype, std::move(shape));
+  dispatch_dtype(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    T* p = static_cast<T*>(a.mutable_raw());
+    std::fill(p, p + a.size(), static_cast<T>(value));
+  });
+  return a;
+}
+
+Array ones(Shape shape, DType dtype) { return full(std::move(shape), 1, dtype); }
+
+Array arange(double start, double stop, double step, DType dtype) {
+  GS_CHECK(step != 0, "arange: step must not be zero");
+  int64_t n = std::max<int64_t>(0, static_cast<int64_t>(std::ceil((stop - start) / step)));
+  Array a = Array::empty(dtype, {n});
+  dispatch_dtype(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    T* p = static_cast<T*>(a.mutable_raw());
+    for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(start + static_cast<double>(i) * step);
+  });
+  return a;
+}
+
+Array linspace(double start, double stop, int64_t num, DType dtype) {
+  GS_CHECK(num >= 0, "linspace: num must be non-negative, got " + std::to_string(num));
+  Array a = Array::empty(dtype, {num});
+  double step = num > 1 ? (stop - start) / static_cast<double>(num - 1) : 0;
+  dispatch_dtype(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    T* p = static_cast<T*>(a.mutable_raw());
+    for (int64_t i = 0; i < num; ++i)
+      p[i] = static_cast<T>(i == num - 1 && num > 1 ? stop : start + static_cast<double>(i) * step);
+  });
+  return a;
+}
+
+}  // namespace engine
