@@ -141,6 +141,8 @@ struct Printer {
   std::vector<std::string> cells;  // formatted element per flat index (empty when elided)
   size_t int_width = 0, frac_width = 0;
   bool summarize = false;
+  std::string sep = " ";  // between elements: " " for str(), ", " for repr()
+  size_t indent = 0;      // columns before the outermost '[' (repr's "Array(")
 
   // Pads a cell: integer part right-aligned, fractional part left-aligned, as NumPy does.
   std::string pad(const std::string& s) const {
@@ -165,14 +167,15 @@ struct Printer {
     bool first = true;
     for (int64_t i = 0; i < n; ++i) {
       if (!shown(i, n)) {
-        if (i == 3) out += (axis == a.rank() - 1) ? " ..." : "\n" + std::string(axis + 1, ' ') + "...,";
+        if (i == 3) out += (axis == a.rank() - 1) ? sep + "..." : "\n" + std::string(indent + axis + 1, ' ') + "...,";
         continue;
       }
       if (!first) {
         if (axis == a.rank() - 1) {
-          out += " ";
+          out += sep;
         } else {
-          out += std::string(a.rank() - axis - 1, '\n') + std::string(axis + 1, ' ');
+          out += sep.substr(0, sep.size() - 1) + std::string(a.rank() - axis - 1, '\n') +
+                 std::string(indent + axis + 1, ' ');
         }
       }
       first = false;
@@ -184,9 +187,15 @@ struct Printer {
 
 }  // namespace
 
-std::string Array::str() const {
+std::string Array::str() const { return format(" ", 0); }
+
+std::string Array::repr() const {
+  return "Array(" + format(", ", 6) + ", dtype=" + std::string(dtype_long_name(dtype_)) + ")";
+}
+
+std::string Array::format(const std::string& sep, size_t indent) const {
   if (!valid()) return "<null array>";
-  Printer p{*this, std::vector<std::string>(size_), 0, 0, size_ > 1000};
+  Printer p{*this, std::vector<std::string>(size_), 0, 0, size_ > 1000, sep, indent};
   auto strides = row_major_strides(shape_);
   FloatFormat fmt;
   if (is_floating(dtype_)) {
@@ -214,22 +223,6 @@ std::string Array::str() const {
   std::string out;
   p.print(out, 0, 0, strides);
   return out;
-}
-
-std::string Array::repr() const {
-  std::string body = str();
-  // JAX writes "1., 2." inside Array(...): separators become commas, rows stay aligned.
-  std::string out = "Array(";
-  for (size_t i = 0; i < body.size(); ++i) {
-    char c = body[i];
-    bool sep = c == ' ' && i > 0 && body[i - 1] != ' ' && body[i - 1] != '[' && body[i - 1] != '\n' &&
-               i + 1 < body.size() && body[i + 1] != ']';
-    if (c == '\n' && i > 0 && body[i - 1] == ']') out += ",";
-    out += sep ? ", " : std::string(1, c);
-    if (c == '\n') out += "      ";
-  }
-  out += ", dtype=" + std::string(dtype_long_name(dtype_));
-  return out + ")";
 }
 
 Array full(Shape shape, double value, DType dtype) {

@@ -87,6 +87,7 @@ class Array {
 
  private:
   void check_type(DType requested) const;
+  std::string format(const std::string& sep, size_t indent) const;
   std::shared_ptr<Buffer> buffer_;
   DType dtype_ = DType::f32;
   Shape shape_;

@@ -22,7 +22,7 @@ struct Table {
   std::array<bool, kNumPrimitives> filled{};
 
   Table() {
-    for (auto family : {elementwise_unary_rules, elementwise_binary_rules, structural_rules,
+    for (auto family : {elementwise_unary_rules, elementwise_binary_rules, shape_rules, indexing_rules,
                         reduction_rules, linalg_rules, window_rules, random_rules}) {
       for (const PrimitiveRules& r : family()) {
         auto i = static_cast<size_t>(r.id);
