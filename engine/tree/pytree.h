@@ -53,6 +53,8 @@ class PyTree {
   bool is_dict() const { return kind() == NodeKind::dict; }
 
   const Tensor& leaf() const;  // throws unless is_leaf()
+  // A one-leaf tree reads as its tensor, so `Tensor g = grad(f)(x);` needs no unwrapping.
+  operator const Tensor&() const { return leaf(); }  // NOLINT
 
   // Dict entry; the error names the missing key and the keys present.
   const PyTree& operator[](const std::string& key) const;
