@@ -101,18 +101,37 @@ struct FloatFormat {
   bool scientific = false;
 };
 
+// Shortest round-trip scientific digits, e.g. "1.5e-05"; NumPy later pads mantissas to one width.
+std::string shortest_scientific(double v, DType dtype) {
+  char buf[64];
+  auto res = dtype == DType::f32
+                 ? std::to_chars(buf, buf + sizeof buf, static_cast<float>(v), std::chars_format::scientific)
+                 : std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+  std::string s(buf, res.ptr);
+  auto e = s.find('e');
+  std::string mant = s.substr(0, e), exp = s.substr(e + 1);
+  // At most 8 fractional digits, as NumPy's default precision.
+  auto dot = mant.find('.');
+  if (dot != std::string::npos && mant.size() - dot - 1 > 8) {
+    std::snprintf(buf, sizeof buf, "%.8e", v);
+    std::string r(buf);
+    e = r.find('e');
+    mant = r.substr(0, e);
+    exp = r.substr(e + 1);
+    while (mant.back() == '0') mant.pop_back();
+    if (mant.back() == '.') mant.pop_back();
+  }
+  char sign = exp[0] == '-' ? '-' : '+';
+  std::string digits = exp.substr(exp[0] == '-' || exp[0] == '+' ? 1 : 0);
+  while (digits.size() < 2) digits = "0" + digits;
+  return mant + "e" + sign + digits;
+}
+
 std::string format_float(double v, DType dtype, FloatFormat fmt) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
   char buf[64];
-  if (fmt.scientific) {
-    std::snprintf(buf, sizeof buf, "%.8e", v);
-    std::string s(buf);
-    auto e = s.find('e');
-    std::string mant = s.substr(0, e), exp = s.substr(e);
-    while (mant.back() == '0') mant.pop_back();
-    return mant + exp;
-  }
+  if (fmt.scientific) return shortest_scientific(v, dtype);
   std::string s = shortest(v, dtype);
   if (s.find('e') != std::string::npos || [&] {
         auto dot = s.find('.');
@@ -124,6 +143,29 @@ std::string format_float(double v, DType dtype, FloatFormat fmt) {
   }
   if (s.find('.') == std::string::npos) s += ".";
   return s;
+}
+
+// Pads every scientific cell's mantissa with zeros to the widest one: [1.5e-05 1.0e+02].
+void equalize_mantissas(std::vector<std::string>& cells) {
+  size_t frac = 0;
+  for (const std::string& c : cells) {
+    auto e = c.find('e');
+    if (e == std::string::npos) continue;
+    auto dot = c.find('.');
+    frac = std::max(frac, dot == std::string::npos || dot > e ? 0 : e - dot - 1);
+  }
+  for (std::string& c : cells) {
+    auto e = c.find('e');
+    if (e == std::string::npos) continue;
+    std::string mant = c.substr(0, e), rest = c.substr(e);
+    auto dot = mant.find('.');
+    if (dot == std::string::npos) {
+      mant += ".";
+      dot = mant.size() - 1;
+    }
+    mant += std::string(frac - (mant.size() - dot - 1), '0');
+    c = mant + rest;
+  }
 }
 
 std::string format_element(const Array& a, int64_t i, FloatFormat fmt) {
@@ -212,13 +254,23 @@ std::string Array::format(const std::string& sep, size_t indent) const {
   for (int64_t i = 0; i < size_; ++i) {
     std::string s = format_element(*this, i, fmt);
     auto dot = s.find('.');
-    if (fmt.scientific || !is_floating(dtype_) || dot == std::string::npos) {
+    if (!is_floating(dtype_) || dot == std::string::npos) {
       p.int_width = std::max(p.int_width, s.size());
     } else {
       p.int_width = std::max(p.int_width, dot);
       p.frac_width = std::max(p.frac_width, s.size() - dot - 1);
     }
     p.cells[i] = std::move(s);
+  }
+  if (fmt.scientific) {
+    equalize_mantissas(p.cells);
+    p.int_width = p.frac_width = 0;
+    for (const std::string& c : p.cells) {
+      auto dot = c.find('.');
+      if (dot == std::string::npos) continue;
+      p.int_width = std::max(p.int_width, dot);
+      p.frac_width = std::max(p.frac_width, c.size() - dot - 1);
+    }
   }
   std::string out;
   p.print(out, 0, 0, strides);

@@ -1,0 +1,96 @@
+// engine/core: dtypes, shapes, arrays (creation, immutability, printing like NumPy and JAX).
+#include <QtTest>
+
+#include "engine/core/array.h"
+#include "engine/core/tensor.h"
+
+using namespace engine;
+
+class CoreTest : public QObject {
+  Q_OBJECT
+ private slots:
+  void dtypeNamesRoundTrip() {
+    for (int i = 0; i < kNumDTypes; ++i) {
+      auto d = static_cast<DType>(i);
+      QCOMPARE(dtype_from_name(dtype_name(d)), d);
+      QCOMPARE(dtype_from_name(dtype_long_name(d)), d);
+    }
+    QVERIFY_THROWS_EXCEPTION(Error, dtype_from_name("float16"));
+    QCOMPARE(promote_types(DType::i32, DType::f32), DType::f32);
+    QCOMPARE(promote_types(DType::boolean, DType::i32), DType::i32);
+    QCOMPARE(promote_types(DType::f32, DType::f64), DType::f64);
+  }
+
+  void shapeArithmetic() {
+    QCOMPARE(shape_size({2, 3, 4}), int64_t{24});
+    QCOMPARE(shape_size({}), int64_t{1});
+    QCOMPARE(shape_size({5, 0}), int64_t{0});
+    QVERIFY_THROWS_EXCEPTION(Error, shape_size({1LL << 40, 1LL << 40}));
+    QVERIFY_THROWS_EXCEPTION(Error, shape_size({-1, 2}));
+    QCOMPARE(broadcast_shapes({3, 1}, {4}), (Shape{3, 4}));
+    QCOMPARE(broadcast_shapes({}, {2, 2}), (Shape{2, 2}));
+    QCOMPARE(row_major_strides({2, 3, 4}), (std::vector<int64_t>{12, 4, 1}));
+    QCOMPARE(shape_tuple_str({784, 512}), std::string("(784, 512)"));
+    QCOMPARE(shape_tuple_str({3}), std::string("(3,)"));
+  }
+
+  void broadcastErrorNamesBothShapes() {
+    try {
+      broadcast_shapes({3, 2}, {4});
+      QFAIL("expected an error");
+    } catch (const Error& e) {
+      QVERIFY(std::string(e.what()).find("(3,2) and (4)") != std::string::npos);
+    }
+  }
+
+  void creation() {
+    QCOMPARE(arange(0, 5, 1, DType::i32).to_vector<int>(), (std::vector<int>{0, 1, 2, 3, 4}));
+    QCOMPARE(arange(1, 2, 0.25).to_vector<float>(), (std::vector<float>{1, 1.25, 1.5, 1.75}));
+    QCOMPARE(linspace(0, 1, 5).to_vector<float>(), (std::vector<float>{0, 0.25, 0.5, 0.75, 1}));
+    QCOMPARE(full({2, 2}, 7, DType::i32).to_vector<int>(), (std::vector<int>{7, 7, 7, 7}));
+    QCOMPARE(Array::zeros(DType::f64, {3}).to_vector<double>(), (std::vector<double>{0, 0, 0}));
+    QCOMPARE(ones({2}).size(), int64_t{2});
+    QVERIFY_THROWS_EXCEPTION(Error, ones({2}).item());
+  }
+
+  void arraysAreImmutableAndShared() {
+    Array a = Array::from_vector<float>({1, 2, 3, 4}, {2, 2});
+    Array b = a.reshape({4});
+    QCOMPARE(a.buffer().get(), b.buffer().get());
+    QVERIFY_THROWS_EXCEPTION(Error, b.mutable_raw());  // shared: nobody may write
+    QVERIFY_THROWS_EXCEPTION(Error, a.data<int32_t>());  // wrong type read
+    QVERIFY_THROWS_EXCEPTION(Error, a.reshape({3}));
+  }
+
+  void printsLikeNumpy() {
+    QCOMPARE(Array::from_vector<float>({1, 2, 3, 4}, {2, 2}).str(), std::string("[[1. 2.]\n [3. 4.]]"));
+    QCOMPARE(Array::from_vector<float>({0.1f, 0.25f, 3}).str(), std::string("[0.1  0.25 3.  ]"));
+    QCOMPARE(Array::from_vector<int32_t>({-1, 20}).str(), std::string("[-1 20]"));
+    QCOMPARE(Array::from_vector<bool>({true, false}).str(), std::string("[ True False]"));
+    QCOMPARE(Array::scalar(2.5).str(), std::string("2.5"));
+    QCOMPARE(Array::from_vector<float>({1e-5f, 1}).str(), std::string("[1.e-05 1.e+00]"));
+  }
+
+  void reprLikeJax() {
+    QCOMPARE(Array::from_vector<float>({1, 2.5}).repr(), std::string("Array([1. , 2.5], dtype=float32)"));
+    QCOMPARE(Array::from_vector<float>({1, 2, 3, 4.5, 5, 6}, {2, 3}).repr(),
+             std::string("Array([[1. , 2. , 3. ],\n       [4.5, 5. , 6. ]], dtype=float32)"));
+    QCOMPARE(arange(0, 3, 1, DType::i32).repr(), std::string("Array([0, 1, 2], dtype=int32)"));
+  }
+
+  void largeArraysAreSummarized() {
+    std::string s = arange(0, 2000).str();
+    QVERIFY(s.find("...") != std::string::npos);
+    QVERIFY(s.size() < 200);
+  }
+
+  void tracedTensorRefusesValueRead() {
+    Tensor t(std::make_shared<const Tracer>(Tracer{424242, 0, Aval{{3}, DType::f32}}));
+    QCOMPARE(t.shape(), (Shape{3}));
+    QVERIFY_THROWS_EXCEPTION(Error, t.array());
+    QCOMPARE(t.str(), std::string("Traced<f32[3]>"));
+  }
+};
+
+QTEST_APPLESS_MAIN(CoreTest)
+#include "core_test.moc"
