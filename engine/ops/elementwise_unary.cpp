@@ -150,7 +150,7 @@ Tensors convert_transpose(std::span<const Tensor> cts, std::span<const Tensor>,
 template <P Id, Tensor (*D)(const Tensor&, const Tensor&), auto F>
 constexpr PrimitiveRules smooth(std::string_view name) {
   return {.id = Id, .name = name, .shape = float_shape, .impl = unary_kernel<F>,
-          .jvp = unary_jvp<Id, D>, .batch = elementwise_batch_rule<Id>};
+          .jvp = unary_jvp<Id, D>, .batch = elementwise_batch_rule<Id>, .missing_reason = "not linear"};
 }
 
 template <P Id, auto F>
