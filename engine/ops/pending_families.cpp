@@ -7,5 +7,4 @@ std::span<const PrimitiveRules> structural_rules() { return {}; }
 std::span<const PrimitiveRules> reduction_rules() { return {}; }
 std::span<const PrimitiveRules> linalg_rules() { return {}; }
 std::span<const PrimitiveRules> window_rules() { return {}; }
-std::span<const PrimitiveRules> random_rules() { return {}; }
 }  // namespace engine
