@@ -4,5 +4,4 @@ namespace engine {
 std::span<const PrimitiveRules> indexing_rules() { return {}; }
 std::span<const PrimitiveRules> linalg_rules() { return {}; }
 std::span<const PrimitiveRules> window_rules() { return {}; }
-std::span<const PrimitiveRules> random_rules() { return {}; }
 }  // namespace engine
