@@ -7,7 +7,7 @@
 #include "engine/ops/families.h"
 #include "engine/ops/rule_helpers.h"
 #include "engine/ops/shape_ops.h"
-#include "engine/ops/special_functions.h"
+#include "engine/ops/xla_special.h"
 
 namespace engine {
 
@@ -68,6 +68,12 @@ template <class T>
 T erf_inv_of(T v) {
   if constexpr (std::is_same_v<T, float>) return erf_inv_f32(v);
   else return static_cast<T>(erf_inv_f64(static_cast<double>(v)));
+}
+
+template <class T>
+T erf_of(T v) {
+  if constexpr (std::is_same_v<T, float>) return erf_f32(v);  // XLA's polynomial, as jax.lax.erf
+  else return static_cast<T>(std::erf(static_cast<double>(v)));
 }
 
 template <class T>
@@ -183,7 +189,7 @@ const std::array kRules = {
     smooth<P::logistic, d_logistic, FN(logistic_of(v))>("logistic"),
     smooth<P::sqrt, d_sqrt, FN(std::sqrt(v))>("sqrt"),
     smooth<P::rsqrt, d_rsqrt, FN(T(1) / std::sqrt(v))>("rsqrt"),
-    smooth<P::erf, d_erf, FN(std::erf(v))>("erf"),
+    smooth<P::erf, d_erf, FN(erf_of(v))>("erf"),
     smooth<P::erf_inv, d_erf_inv, FN(erf_inv_of(v))>("erf_inv"),
     PrimitiveRules{.id = P::integer_pow, .name = "integer_pow", .shape = elementwise_shape,
                    .impl = integer_pow_kernel, .jvp = integer_pow_jvp,

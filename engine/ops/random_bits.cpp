@@ -6,6 +6,7 @@
 #include <string>
 
 #include "engine/ops/families.h"
+#include "engine/ops/rule_helpers.h"
 #include "engine/random/threefry.h"
 
 namespace engine {
@@ -60,11 +61,8 @@ const PrimitiveRules kRandomRules[] = {
      .impl = threefry2x32_impl,
      .jvp = nullptr,
      .transpose = nullptr,
-     // TODO(batch): elementwise batching (batch axes to the front, unbatched operands broadcast)
-     // needs transpose/broadcast_in_dim, which land with the structural family.
-     .batch = nullptr,
-     .missing_reason = "integer-valued; no derivative (jvp, transpose). batch: waits for the "
-                       "structural ops (transpose, broadcast_in_dim) of elementwise batching"},
+     .batch = elementwise_batch_rule<PrimId::threefry2x32>,
+     .missing_reason = "integer-valued; no derivative (jvp, transpose)"},
 };
 
 }  // namespace

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "engine/random/threefry.h"
-#include "engine/random/xla_special.h"
+#include "engine/ops/xla_special.h"
 
 namespace engine::random {
 

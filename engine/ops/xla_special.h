@@ -7,7 +7,7 @@
 #include <cmath>
 #include <limits>
 
-namespace engine::random {
+namespace engine {
 
 // log1p rounded once to float: computed in double, which is exact enough that the final rounding
 // is nearly always the correctly rounded float result (XLA's float log1p is accurate to ~1 ulp).
@@ -107,4 +107,4 @@ inline float erf_f32(float x) {
   return e < -1.0f ? -1.0f : (e > 1.0f ? 1.0f : e);
 }
 
-}  // namespace engine::random
+}  // namespace engine
