@@ -123,25 +123,35 @@ Dataset load_mnist_digits_json(const std::string& dir, int64_t limit) {
 }
 
 Dataset make_synthetic_regression(int64_t n, int64_t x_dim, int64_t y_dim, uint32_t seed) {
-  // The matrix linear-regression workflow: W, b, x and noise from split keys of PRNGKey(seed).
-  Array keys = random::split(random::PRNGKey(seed), 4);
-  auto key = [&](int i) { return Array::from_vector<uint32_t>({keys.data<uint32_t>()[2 * i], keys.data<uint32_t>()[2 * i + 1]}); };
-  Array w = random::normal(key(0), {x_dim, y_dim});
-  Array b = random::normal(key(1), {y_dim});
-  Array x = random::normal(key(2), {n, x_dim});
-  Array noise = random::normal(key(3), {n, y_dim});
+  // Drawn exactly as Flax's "Flax basics" linear regression draws it, so the numbers agree:
+  //   k1, k2 = split(key); W = normal(k1, (x_dim, y_dim)); b = normal(k2, (y_dim,))
+  //   key_sample, key_noise = split(k1); x = normal(key_sample, (n, x_dim))
+  //   y = x W + b + 0.1 normal(key_noise, (n, y_dim))
+  auto halves = [](const Array& key) {
+    Array pair = random::split(key, 2);
+    const uint32_t* p = pair.data<uint32_t>();
+    return std::pair{Array::from_vector<uint32_t>({p[0], p[1]}), Array::from_vector<uint32_t>({p[2], p[3]})};
+  };
+  auto [k1, k2] = halves(random::PRNGKey(seed));
+  auto [key_sample, key_noise] = halves(k1);
+  Array w = random::normal(k1, {x_dim, y_dim});
+  Array b = random::normal(k2, {y_dim});
+  Array x = random::normal(key_sample, {n, x_dim});
+  Array noise = random::normal(key_noise, {n, y_dim});
   Array y = Array::empty(DType::f32, {n, y_dim});
   float* py = y.mutable_data<float>();
+  const float *pw = w.data<float>(), *pb = b.data<float>(), *px = x.data<float>(), *pn = noise.data<float>();
   for (int64_t i = 0; i < n; ++i)
     for (int64_t j = 0; j < y_dim; ++j) {
-      float acc = b.data<float>()[j];
-      for (int64_t k = 0; k < x_dim; ++k) acc += x.data<float>()[i * x_dim + k] * w.data<float>()[k * y_dim + j];
-      py[i * y_dim + j] = acc + 0.1f * noise.data<float>()[i * y_dim + j];
+      float acc = 0;
+      for (int64_t k = 0; k < x_dim; ++k) acc += px[i * x_dim + k] * pw[k * y_dim + j];
+      py[i * y_dim + j] = acc + pb[j] + 0.1f * pn[i * y_dim + j];
     }
   Dataset d;
   d.name = "synthetic-regression";
   d.train = {x, y};
   d.test = {x, y};
+  d.true_params = {w, b};
   return d;
 }
 

@@ -25,6 +25,7 @@ struct Dataset {
   Split train, test;
   int num_classes = 0;  // 0 for regression
   std::vector<std::string> class_names;
+  std::vector<Array> true_params;  // synthetic data only: the W and b it was drawn from
 };
 
 struct DatasetPaths {
