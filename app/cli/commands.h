@@ -5,5 +5,7 @@
 namespace cli {
 
 void add_random_command(CLI::App& app);  // random.cpp
+// jaxpr, jvp, grad, vjp, jacobian of an expression (autodiff_cmds.cpp)
+void add_autodiff_commands(CLI::App& app);
 
 }  // namespace cli

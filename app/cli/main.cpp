@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Print help for every command");
   cli::add_random_command(app);
+  cli::add_autodiff_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
