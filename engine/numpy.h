@@ -4,5 +4,6 @@
 #include "engine/core/array.h"
 #include "engine/core/tensor.h"
 #include "engine/ops/elementwise.h"
+#include "engine/ops/indexing_ops.h"
 #include "engine/ops/reduction_ops.h"
 #include "engine/ops/shape_ops.h"

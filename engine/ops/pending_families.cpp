@@ -1,7 +1,6 @@
 // TEMPORARY during the first build-up: families not written yet. Deleted as each family lands.
 #include "engine/ops/families.h"
 namespace engine {
-std::span<const PrimitiveRules> indexing_rules() { return {}; }
 std::span<const PrimitiveRules> linalg_rules() { return {}; }
 std::span<const PrimitiveRules> window_rules() { return {}; }
 }  // namespace engine
