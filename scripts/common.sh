@@ -1,0 +1,42 @@
+# shellcheck shell=bash
+# Shared by scripts/test, scripts/run and scripts/bench (sourced, not run): the repository root,
+# the job count, and one configure+build step so all three build the same way.
+
+GS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+GS_JOBS=${JOBS:-$(nproc)}
+
+# nvcc lives outside PATH on the CUDA machines; appended (not prepended) so it never shadows
+# anything, and only so CMake's CUDA detection can see it.
+if [[ -x /usr/local/cuda/bin/nvcc && ":$PATH:" != *":/usr/local/cuda/bin:"* ]]; then
+  PATH=$PATH:/usr/local/cuda/bin
+fi
+
+# gs_build DIR BUILD_TYPE [CMAKE_ARGS...]: configure DIR with Ninja (ccache if installed) and build
+# it with all cores. CMake's chatter goes to DIR/configure.log; ninja shows only compiler output.
+gs_build() {
+  local dir=$1 type=$2
+  shift 2
+  local args=(-S "$GS_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type")
+  if command -v ccache >/dev/null 2>&1; then
+    args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  fi
+  mkdir -p "$dir"
+  local log=$dir/configure.log start=$SECONDS
+  echo "configure: $dir ($type${*:+, $*})"
+  if ! cmake "${args[@]}" "$@" >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    echo "configure failed: full log in $log" >&2
+    exit 1
+  fi
+  local warnings
+  warnings=$(grep -c '^CMake Warning' "$log" || true)
+  if ((warnings > 0)); then
+    echo "configure: $warnings CMake warning(s), see $log"
+  fi
+  echo "build: $dir with $GS_JOBS jobs"
+  if ! cmake --build "$dir" -j "$GS_JOBS" -- --quiet; then
+    echo "build failed in $dir" >&2
+    exit 1
+  fi
+  echo "build: done in $((SECONDS - start)) s"
+}
