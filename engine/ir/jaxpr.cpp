@@ -72,25 +72,38 @@ std::string atom_str(const Jaxpr& jaxpr, const Atom& a, const std::vector<std::s
 
 std::string jaxpr_to_string(const Jaxpr& j, bool multiline) {
   auto names = var_names(j);
-  auto typed = [&](int v) { return names[v] + ":" + j.avals[v].str(); };
   std::string s = "{ lambda ";
-  for (size_t i = 0; i < j.constvars.size(); ++i) s += (i ? " " : "") + typed(j.constvars[i]);
+  // Appends "a:f32[4] b:f32[]" for a list of variables.
+  auto typed_list = [&](const std::vector<int>& vars) {
+    for (size_t i = 0; i < vars.size(); ++i) {
+      if (i) s += ' ';
+      s.append(names[vars[i]]).append(":").append(j.avals[vars[i]].str());
+    }
+  };
+  auto atom_list = [&](const std::vector<Atom>& atoms, const char* sep) {
+    for (size_t i = 0; i < atoms.size(); ++i) {
+      if (i) s += sep;
+      s += atom_str(j, atoms[i], names);
+    }
+  };
+  typed_list(j.constvars);
   s += "; ";
-  for (size_t i = 0; i < j.invars.size(); ++i) s += (i ? " " : "") + typed(j.invars[i]);
+  typed_list(j.invars);
   s += ". let";
-  const char* sep = multiline ? "\n    " : " ";
   for (size_t k = 0; k < j.eqns.size(); ++k) {
     const Eqn& e = j.eqns[k];
-    s += sep;
-    for (size_t i = 0; i < e.outputs.size(); ++i) s += (i ? " " : "") + typed(e.outputs[i]);
-    s += " = " + std::string(prim_name(e.prim)) + e.params.str();
-    for (auto& in : e.inputs) s += " " + atom_str(j, in, names);
-    if (!multiline && k + 1 < j.eqns.size()) s += ";";
+    s += multiline ? "\n    " : " ";
+    typed_list(e.outputs);
+    s.append(" = ").append(prim_name(e.prim)).append(e.params.str());
+    if (!e.inputs.empty()) s += ' ';
+    atom_list(e.inputs, " ");
+    if (!multiline && k + 1 < j.eqns.size()) s += ';';
   }
   s += multiline ? "\n  in (" : " in (";
-  for (size_t i = 0; i < j.outvars.size(); ++i) s += (i ? ", " : "") + atom_str(j, j.outvars[i], names);
-  if (j.outvars.size() == 1) s += ",";
-  return s + ") }";
+  atom_list(j.outvars, ", ");
+  if (j.outvars.size() == 1) s += ',';
+  s += ") }";
+  return s;
 }
 
 }  // namespace engine
