@@ -10,6 +10,8 @@
 #include "engine/expr/expr.h"
 #include "engine/ir/interpreter.h"
 #include "engine/ir/trace.h"
+#include "engine/numpy.h"
+#include "engine/transforms/autodiff.h"
 #include "engine/transforms/jvp.h"
 
 namespace cli {
@@ -31,64 +33,23 @@ struct Pullback {
   std::function<Tensors(const Tensor& cotangent)> apply;
 };
 
-// Forward mode standing in for reverse mode: the Jacobian, one jvp per input element with a
-// one-hot tangent (one column each), then cotangent -> J^T cotangent. Exact, but costs one pass per
-// input element instead of one in total. The jaxpr is traced once and re-interpreted per column.
-Pullback pullback_by_forward_mode(const engine::FlatFn& f, const Tensors& primals,
-                                  const std::vector<bool>& wrt) {
-  engine::ClosedJaxpr cj = engine::trace_to_jaxpr(f, engine::avals_of(primals));
-  Tensor out = engine::eval_jaxpr(cj, primals).at(0);
+// Reverse mode: linearize f at the primals (jvp + partial evaluation), then transpose the linear
+// part for each cotangent. One backward pass per cotangent, whatever the number of inputs.
+Pullback pullback(const engine::FlatFn& f, const Tensors& primals, const std::vector<bool>& wrt) {
+  engine::LinearizedFn lin = engine::linearize_flat(f, primals);
+  Tensor out = lin.primals_out.at(0);
   GS_CHECK(engine::is_floating(out.dtype()), "cannot differentiate: the expression's result is " +
                                                  out.aval().str() + ", not a float");
-  const int64_t m = out.size();
-  int64_t n = 0;
-  for (size_t i = 0; i < primals.size(); ++i) n += wrt[i] ? primals[i].size() : 0;
-  GS_CHECK(n <= (int64_t{1} << 14), std::to_string(n) +
-                                        " input elements are too many for forward-mode "
-                                        "differentiation (at most 16384)");
-  GS_CHECK(m * n <= (int64_t{1} << 26), "the Jacobian (" + std::to_string(m) + " x " +
-                                            std::to_string(n) +
-                                            ") is too large for forward-mode differentiation");
-  // columns[i][k]: d out / d primals[i][k], flattened over the output.
-  auto columns = std::make_shared<std::vector<std::vector<std::vector<double>>>>(primals.size());
-  for (size_t i = 0; i < primals.size(); ++i) {
-    if (!wrt[i]) continue;
-    for (int64_t k = 0; k < primals[i].size(); ++k) {
-      std::vector<double> onehot(static_cast<size_t>(primals[i].size()), 0.0);
-      onehot[k] = 1.0;
-      Tensors tangents(primals.size());  // undefined: symbolic zeros
-      tangents[i] = Array::from_vector(onehot, primals[i].shape()).astype(primals[i].dtype());
-      Tensor t = engine::jvp_jaxpr(cj, primals, tangents).second.at(0);
-      (*columns)[i].push_back(t.defined() ? t.array().to_vector<double>()
-                                          : std::vector<double>(m, 0.0));
-    }
-  }
-  std::vector<Aval> in_avals = engine::avals_of(primals);
   Aval out_aval = out.aval();
-  auto apply = [columns, in_avals, out_aval](const Tensor& ct) {
-    GS_CHECK(ct.shape() == out_aval.shape, "the cotangent's shape [" +
-                                               engine::shape_str(ct.shape()) +
+  auto apply = [lin = std::move(lin), wrt, out_aval](const Tensor& ct) {
+    GS_CHECK(ct.shape() == out_aval.shape, "the cotangent's shape [" + engine::shape_str(ct.shape()) +
                                                "] does not match the output " + out_aval.str());
-    std::vector<double> c = ct.array().to_vector<double>();
-    Tensors result(in_avals.size());
-    for (size_t i = 0; i < in_avals.size(); ++i) {
-      if ((*columns)[i].empty() && in_avals[i].size() > 0) continue;
-      std::vector<double> g;
-      for (const std::vector<double>& column : (*columns)[i]) {
-        double acc = 0;
-        for (size_t j = 0; j < c.size(); ++j) acc += c[j] * column[j];
-        g.push_back(acc);
-      }
-      result[i] = Array::from_vector(g, in_avals[i].shape).astype(in_avals[i].dtype);
-    }
-    return result;
+    Tensors cts = lin.vjp(Tensors{engine::astype(ct, out_aval.dtype)});
+    for (size_t i = 0; i < cts.size(); ++i)
+      if (!wrt[i]) cts[i] = Tensor();
+    return cts;
   };
   return {out, apply};
-}
-
-// Switching to reverse mode (engine/transforms/autodiff.h: vjp) changes this one line.
-Pullback pullback(const engine::FlatFn& f, const Tensors& primals, const std::vector<bool>& wrt) {
-  return pullback_by_forward_mode(f, primals, wrt);
 }
 
 // ---- Arguments

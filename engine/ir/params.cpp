@@ -1,5 +1,6 @@
 #include "engine/ir/params.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 
@@ -90,9 +91,15 @@ std::string param_value_str(const ParamValue& v) {
 
 std::string Params::str() const {
   if (items_.empty()) return "";
+  // JAX prints an equation's params sorted by name.
+  std::vector<const std::pair<std::string, ParamValue>*> sorted;
+  for (const auto& item : items_) sorted.push_back(&item);
+  std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->first < b->first; });
   std::string s = "[";
-  for (size_t i = 0; i < items_.size(); ++i)
-    s += (i ? " " : "") + items_[i].first + "=" + param_value_str(items_[i].second);
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    if (i) s += ' ';
+    s.append(sorted[i]->first).append("=").append(param_value_str(sorted[i]->second));
+  }
   return s + "]";
 }
 

@@ -2,8 +2,8 @@
 //
 // One generic, ordered name → value list rather than a struct per primitive: the printer, CSE
 // (hashing, equality), the compiler's kernel cache keys and the CLI all handle every primitive's
-// parameters the same way. Order is the order the primitive's constructor sets them, which is also
-// the order JAX prints them in.
+// parameters the same way. Stored in the order the primitive's constructor sets them; printed sorted
+// by name, as JAX prints them.
 #pragma once
 #include <memory>
 #include <string>
