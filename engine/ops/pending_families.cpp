@@ -2,7 +2,5 @@
 #include "engine/ops/families.h"
 namespace engine {
 std::span<const PrimitiveRules> indexing_rules() { return {}; }
-std::span<const PrimitiveRules> linalg_rules() { return {}; }
-std::span<const PrimitiveRules> window_rules() { return {}; }
 std::span<const PrimitiveRules> random_rules() { return {}; }
 }  // namespace engine
