@@ -5,5 +5,7 @@
 #include "engine/core/tensor.h"
 #include "engine/ops/elementwise.h"
 #include "engine/ops/indexing_ops.h"
+#include "engine/ops/linalg_ops.h"
 #include "engine/ops/reduction_ops.h"
 #include "engine/ops/shape_ops.h"
+#include "engine/ops/window_ops.h"

@@ -170,7 +170,7 @@ Value apply_binop(BinOp op, const Value& a, const Value& b) {
     case BinOp::div:
       return Value::of(div(x, y));
     case BinOp::matmul:
-      return Value::of(matmul(x, y));
+      return Value::of(engine::matmul(x, y));
     case BinOp::pow:
       return Value::of(pow(x, y));
     case BinOp::lt:
@@ -197,29 +197,6 @@ Value apply_neg(const Value& v) {
 Value apply_transpose(const Value& v) {
   if (is_plain(v)) return v;  // a scalar is its own transpose, as in NumPy
   return Value::of(transpose(to_tensor(v, "operand of '.T'")));
-}
-
-Tensor matmul(const Tensor& a0, const Tensor& b0) {
-  GS_CHECK(a0.rank() >= 1 && b0.rank() >= 1, "matmul needs operands of rank >= 1, got " +
-                                                 a0.aval().str() + " and " + b0.aval().str());
-  Tensor a = a0.rank() == 1 ? reshape(a0, {1, a0.shape()[0]}) : a0;
-  Tensor b = b0.rank() == 1 ? reshape(b0, {b0.shape()[0], 1}) : b0;
-  int64_t ka = a.shape()[a.rank() - 1], kb = b.shape()[b.rank() - 2];
-  GS_CHECK(ka == kb, "contracting dimensions differ: " + a0.aval().str() + " @ " + b0.aval().str() +
-                         " (" + std::to_string(ka) + " != " + std::to_string(kb) + ")");
-  // [..., m, k, 1] * [..., 1, k, n] -> [..., m, k, n], summed over k.
-  Tensor products = mul(expand_dims(a, a.rank()), expand_dims(b, b.rank() - 2));
-  Tensor out = sum(products, IntList{products.rank() - 2});
-  if (b0.rank() == 1) out = squeeze(out, {out.rank() - 1});
-  if (a0.rank() == 1) out = squeeze(out, {out.rank() - (b0.rank() == 1 ? 1 : 2)});
-  return out;
-}
-
-Tensor dot(const Tensor& a, const Tensor& b) {
-  if (a.rank() == 0 || b.rank() == 0) return mul(a, b);
-  GS_CHECK(a.rank() <= 2 && b.rank() <= 2, "dot of operands of rank > 2 (" + a.aval().str() + ", " +
-                                               b.aval().str() + ") is not supported; use matmul");
-  return matmul(a, b);
 }
 
 }  // namespace engine::expr

@@ -50,10 +50,4 @@ Value apply_binop(BinOp op, const Value& a, const Value& b);
 Value apply_neg(const Value& v);
 Value apply_transpose(const Value& v);  // x.T
 
-// NumPy matmul semantics over the elementwise and reduction primitives (no dot_general yet):
-// a[..., m, k] @ b[..., k, n] = sum over k of a[..., m, k, None] * b[..., None, k, n], with
-// NumPy's batch broadcasting and its 1-D promotions. dot is matmul for operands of rank <= 2.
-Tensor matmul(const Tensor& a, const Tensor& b);
-Tensor dot(const Tensor& a, const Tensor& b);
-
 }  // namespace engine::expr

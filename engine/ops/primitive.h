@@ -33,7 +33,7 @@ namespace engine {
   X(reshape) X(broadcast_in_dim) X(transpose) X(squeeze) X(slice) X(pad) X(concatenate) X(rev)    \
   /* linear algebra, convolution, pooling */                                                      \
   X(dot_general) X(conv_general_dilated) X(reduce_window_sum) X(reduce_window_max)               \
-  X(select_and_scatter_add)                                                                       \
+  X(select_and_scatter_add) X(select_and_gather_add)                                              \
   /* random */                                                                                    \
   X(threefry2x32)
 

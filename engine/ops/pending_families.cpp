@@ -1,6 +1,0 @@
-// TEMPORARY during the first build-up: families not written yet. Deleted as each family lands.
-#include "engine/ops/families.h"
-namespace engine {
-std::span<const PrimitiveRules> linalg_rules() { return {}; }
-std::span<const PrimitiveRules> window_rules() { return {}; }
-}  // namespace engine
