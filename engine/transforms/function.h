@@ -7,6 +7,7 @@
 // jit, ... return: callable with any convertible arguments, returning a PyTree (which converts to
 // a Tensor when it is one leaf), and itself accepted by every transformation, so they nest.
 #pragma once
+#include <concepts>
 #include <functional>
 #include <memory>
 #include <tuple>
@@ -105,10 +106,16 @@ PyTree call_with_trees(const F& f, const std::vector<PyTree>& trees, std::index_
 }
 }  // namespace detail
 
+// Anything exposing its tree function (TransformedFn, JitFn) is accepted by every transformation.
+template <class F>
+concept HasTreeFn = requires(const F& f) {
+  { f.tree_fn() } -> std::convertible_to<TreeFn>;
+};
+
 // Any supported callable as trees in, tree out.
 template <class F>
 TreeFn as_tree_fn(F f) {
-  if constexpr (std::is_same_v<std::remove_cvref_t<F>, TransformedFn>) {
+  if constexpr (HasTreeFn<std::remove_cvref_t<F>>) {
     return f.tree_fn();
   } else if constexpr (std::is_convertible_v<F, TreeFn> &&
                        std::is_invocable_v<F, const std::vector<PyTree>&>) {

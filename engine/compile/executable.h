@@ -1,0 +1,29 @@
+// Executable: a jaxpr compiled once for one backend and run many times (what jit caches).
+//
+// compile() is the seam where a backend plugs in its own compiler (buffer planning, fused
+// kernels, prebuilt oneDNN primitives). Until a backend provides one, the jaxpr is interpreted:
+// one backend.execute() per equation, with each intermediate freed after its last use.
+#pragma once
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "engine/backend/backend.h"
+#include "engine/ir/jaxpr.h"
+
+namespace engine {
+
+class Executable {
+ public:
+  virtual ~Executable() = default;
+  // Runs on concrete inputs (one per invar, with the invars' avals). Reentrant: several threads
+  // may run one executable at once.
+  virtual std::vector<Array> run(std::span<const Array> inputs) const = 0;
+  virtual const ClosedJaxpr& jaxpr() const = 0;
+  virtual std::string backend_name() const = 0;
+};
+
+// Every const of the jaxpr must be concrete (a closed-over tracer cannot be compiled).
+std::unique_ptr<Executable> compile(const ClosedJaxpr& jaxpr, Backend& backend);
+
+}  // namespace engine
