@@ -207,7 +207,7 @@ class AutodiffTest : public QObject {
     QCOMPARE(jaxpr_of(grad(f), {vec({1, 2, 3})}),
              QString("{ lambda ; a:f32[3]. let b:f32[3] = sin a; c:f32[3] = cos a; "
                      "d:f32[] = reduce_sum[axes=(0,)] b; "
-                     "e:f32[3] = broadcast_in_dim[shape=(3,) broadcast_dimensions=()] 1.0; "
+                     "e:f32[3] = broadcast_in_dim[broadcast_dimensions=() shape=(3,)] 1.0; "
                      "f:f32[3] = mul e c in (f,) }"));
   }
 

@@ -367,9 +367,9 @@ class ExprTest : public QObject {
         QString(
             "1:3: operator '+': shapes (2) and (3) cannot be broadcast together (axis 0: 2 vs 3)"));
     QCOMPARE(q(eval_error("a @ b")),
-             QString("1:3: operator '@': contracting dimensions differ: f32[2] @ f32[3] (2 != 3)"));
+             QString("1:3: operator '@': matmul of f32[2] and f32[3]: contracting sizes 2 and 3 differ"));
     QVERIFY(eval_error("y = a * 2\n  m + matmul(y, b)")
-                .starts_with("2:7: matmul: contracting dimensions differ"));
+                .starts_with("2:7: matmul: matmul of f32[2] and f32[3]: contracting sizes 2 and 3 differ"));
     QVERIFY(eval_error("sum(m, axis=2)").starts_with("1:1: sum: "));
     QCOMPARE(q(eval_error("sum(a, axis=1.5)")),
              QString("1:1: sum: axis must be an integer, got the number 1.5"));

@@ -143,8 +143,8 @@ class PassesTest : public QObject {
       return std::make_pair(x * zeros_like(x) + sin(x) * 0.0 * 4.0, s * 0.0);
     })(zeros_f32({3}), zeros_f32({}));
     ClosedJaxpr out = optimize(cj);
-    QCOMPARE(text(out), QString("{ lambda ; a:f32[3] b:f32[]. let c:f32[3] = broadcast_in_dim[shape=(3,) "
-                                "broadcast_dimensions=()] 0.0 in (c, 0.0) }"));
+    QCOMPARE(text(out), QString("{ lambda ; a:f32[3] b:f32[]. let c:f32[3] = broadcast_in_dim[broadcast_dimensions=() "
+                                "shape=(3,)] 0.0 in (c, 0.0) }"));
     check_same_results(cj, out, "zero products", false);  // finite inputs: equal up to the sign of 0
     PassOptions strict;
     strict.fold_zero_products = false;
