@@ -1,0 +1,75 @@
+// Shared by the benchmark programs: a wall-clock timer, the PyTorch reference run (the same
+// workloads in bench/torch_reference.py, launched with the same thread count), and the table
+// printer. Benchmarks print; they never assert.
+#pragma once
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace bench {
+
+inline double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// Seconds per call of fn, after `warmup` calls, over `reps` calls.
+template <class F>
+double time_per_call(F&& fn, int reps, int warmup = 1) {
+  for (int i = 0; i < warmup; ++i) fn();
+  double t0 = now_seconds();
+  for (int i = 0; i < reps; ++i) fn();
+  return (now_seconds() - t0) / reps;
+}
+
+inline int threads_from_env() {
+  const char* v = std::getenv("OMP_NUM_THREADS");
+  return v ? std::atoi(v) : 2;
+}
+
+// Runs PyTorch on the named workloads; returns workload -> seconds (absent when torch is missing).
+inline std::map<std::string, nlohmann::json> run_torch(const std::vector<std::string>& workloads, int threads,
+                                                       int steps = 0) {
+  std::string cmd = "OMP_NUM_THREADS=" + std::to_string(threads) + " OPENBLAS_NUM_THREADS=" +
+                    std::to_string(threads) + " /usr/bin/python3 " GS_BENCH_DIR "/torch_reference.py --threads " +
+                    std::to_string(threads) + (steps ? " --steps " + std::to_string(steps) : "");
+  for (const auto& w : workloads) cmd += " " + w;
+  cmd += " 2>/dev/null";
+  std::map<std::string, nlohmann::json> out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return out;
+  char line[4096];
+  while (std::fgets(line, sizeof line, p)) {
+    try {
+      auto j = nlohmann::json::parse(line);
+      out[j["workload"]] = j;
+    } catch (...) {
+    }
+  }
+  pclose(p);
+  return out;
+}
+
+struct Row {
+  std::string what;
+  double ours;                   // seconds
+  std::optional<double> theirs;  // PyTorch's seconds, if measured
+};
+
+inline void print_table(const std::string& title, const std::vector<Row>& rows) {
+  std::printf("\n%s\n", title.c_str());
+  std::printf("%-44s %14s %14s %10s\n", "workload", "ours (s)", "pytorch (s)", "ours/pt");
+  for (const Row& r : rows) {
+    if (r.theirs)
+      std::printf("%-44s %14.4f %14.4f %10.2f\n", r.what.c_str(), r.ours, *r.theirs, r.ours / *r.theirs);
+    else
+      std::printf("%-44s %14.4f %14s %10s\n", r.what.c_str(), r.ours, "-", "-");
+  }
+}
+
+}  // namespace bench
