@@ -10,6 +10,7 @@
 #include "engine/random/random.h"
 #include "engine/transforms/autodiff.h"
 #include "engine/transforms/jit.h"
+#include "engine/transforms/vmap.h"
 #include "engine/tree/tree.h"
 
 using namespace engine;
@@ -261,6 +262,28 @@ class NnTest : public QObject {
                          eager.updated["batch_stats"]["BatchNorm_1"]["mean"]) < 1e-6);
     auto predict = jit([&](const PyTree& v, const Tensor& xx) { return cnn(v, xx); });
     QVERIFY(max_abs_diff(predict(vars, x), cnn(vars, x)) < 1e-5);
+  }
+
+  // DESIGN workflow 2's per-example model batched with vmap(predict, in_axes=(None, 0)).
+  void vmapPerExampleEqualsBatched() {
+    nn::Sequential mlp({nn::dense(6), nn::activation("swish"), nn::dense(3), nn::activation("log_softmax")});
+    Array x = randn(13, {5, 4});
+    PyTree vars = mlp.init(random::PRNGKey(0), Array::zeros(DType::f32, {4}));  // one example
+    auto predict = [&](const PyTree& v, const Tensor& example) { return mlp(v, example); };
+    Tensor batched = vmap(predict, {std::nullopt, 0})(vars, x);
+    QCOMPARE(batched.shape(), (Shape{5, 3}));
+    QVERIFY(max_abs_diff(batched, mlp(vars, x)) < 1e-6);
+  }
+
+  void activationLayers() {
+    Array x = randn(14, {2, 5});
+    PyTree none = PyTree::dict({});
+    QCOMPARE(max_abs_diff(nn::Activation("silu")(none, x), swish(x)), 0.0);
+    QCOMPARE(max_abs_diff(nn::Activation("gelu")(none, x), gelu(x)), 0.0);
+    QCOMPARE(max_abs_diff(nn::Activation("softmax")(none, x), softmax(x, -1)), 0.0);
+    QCOMPARE(QString::fromStdString(error_of([] { nn::Activation("rellu"); })),
+             QString("unknown activation 'rellu'; known: relu, swish, silu, selu, gelu, tanh, "
+                     "sigmoid, softmax, log_softmax"));
   }
 
   void describeLayers() {
