@@ -1,0 +1,49 @@
+#include "engine/nn/dense.h"
+
+#include "engine/nn/initializers.h"
+#include "engine/nn/rng.h"
+#include "engine/numpy.h"
+
+namespace engine::nn {
+
+Dense::Dense(int64_t features, bool use_bias) : features_(features), use_bias_(use_bias) {
+  GS_CHECK(features > 0, "Dense: features must be positive, got " + std::to_string(features));
+}
+
+Shape Dense::output_shape(const Shape& in) const {
+  GS_CHECK(!in.empty(), "input () is a scalar but Dense needs at least one axis (features last)");
+  Shape out = in;
+  out.back() = features_;
+  return out;
+}
+
+int64_t Dense::param_count(const Shape& in) const {
+  output_shape(in);
+  return add_sat(mul_sat(in.back(), features_), use_bias_ ? features_ : 0);
+}
+
+PyTree Dense::init_scoped(const Array& key, const ScopePath& path, const Shape& in) const {
+  output_shape(in);
+  // make_rng('params') counts: kernel 1, bias 2 (zeros ignore their key).
+  std::vector<std::pair<std::string, PyTree>> params{
+      {"kernel", lecun_normal(scope_key(key, path, 1), {in.back(), features_})}};
+  if (use_bias_) params.emplace_back("bias", zeros_init({features_}));
+  return collections({{"params", PyTree::dict(std::move(params))}});
+}
+
+ApplyResult Dense::apply_scoped(const PyTree& variables, const Tensor& x, const ApplyOptions&,
+                                const ScopePath& path) const {
+  const std::string name = path.empty() ? "Dense" : path.back();
+  output_shape(x.shape());
+  const Tensor& kernel = variable(variables, "params", "kernel", name);
+  GS_CHECK(kernel.rank() == 2 && kernel.shape()[0] == x.shape().back(),
+           "input " + shape_tuple(x.shape()) + " does not fit kernel " + shape_tuple(kernel.shape()));
+  const int64_t last = x.rank() - 1;
+  // Flax promotes input and kernel to one dtype; integer images become the kernel's float type.
+  const Tensor xin = x.dtype() == kernel.dtype() ? x : astype(x, kernel.dtype());
+  Tensor y = dot_general(xin, kernel, {.lhs_contract = {last}, .rhs_contract = {0}});
+  if (use_bias_) y = y + variable(variables, "params", "bias", name);
+  return {y};
+}
+
+}  // namespace engine::nn
