@@ -1,0 +1,293 @@
+// RunStore: opening (pragmas, migrations, interrupted runs) and every write.
+#include "engine/runs/run_store.h"
+
+#include <array>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+
+#include "engine/core/error.h"
+#include "engine/runs/process_token.h"
+#include "engine/runs/run_store_detail.h"
+#include "engine/runs/schema.h"
+#include "engine/runs/sqlite_util.h"
+
+namespace engine::runs {
+
+using detail::Stmt;
+using detail::Transaction;
+
+namespace {
+
+constexpr std::array<std::string_view, 6> kStatusNames = {"running",  "finished", "stopped",
+                                                          "failed",   "diverged", "interrupted"};
+
+}  // namespace
+
+std::string_view status_name(RunStatus status) { return kStatusNames[static_cast<size_t>(status)]; }
+
+RunStatus status_from_name(std::string_view name) {
+  for (size_t i = 0; i < kStatusNames.size(); ++i)
+    if (kStatusNames[i] == name) return static_cast<RunStatus>(i);
+  throw Error("unknown run status '" + std::string(name) +
+              "' (expected running, finished, stopped, failed, diverged or interrupted)");
+}
+
+std::string default_database_path() {
+  namespace fs = std::filesystem;
+  const char* xdg = std::getenv("XDG_DATA_HOME");
+  // The XDG spec says a relative XDG_DATA_HOME is invalid and must be ignored.
+  if (xdg && *xdg && fs::path(xdg).is_absolute())
+    return (fs::path(xdg) / "gradient-studio" / "runs.db").string();
+  const char* home = std::getenv("HOME");
+  GS_CHECK(home && *home, "cannot find the runs database: neither XDG_DATA_HOME nor HOME is set");
+  return (fs::path(home) / ".local" / "share" / "gradient-studio" / "runs.db").string();
+}
+
+namespace detail {
+
+std::string iso_now() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t secs = std::chrono::system_clock::to_time_t(now);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms));
+  return out;
+}
+
+}  // namespace detail
+
+RunStore::RunStore(RunStoreOptions options) : options_(std::move(options)) {
+  path_ = options_.path.empty() ? default_database_path() : options_.path;
+  namespace fs = std::filesystem;
+  if (!options_.read_only) {
+    const fs::path parent = fs::path(path_).parent_path();
+    std::error_code ec;
+    if (!parent.empty()) fs::create_directories(parent, ec);
+    GS_CHECK(!ec, "runs database '" + path_ + "': cannot create directory '" + parent.string() +
+                      "': " + ec.message());
+  }
+  const int flags = options_.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  if (sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+    try {
+      detail::throw_sqlite(db_, path_, "cannot open");
+    } catch (...) {
+      sqlite3_close(db_);
+      throw;
+    }
+  }
+  try {
+    sqlite3_extended_result_codes(db_, 1);
+    sqlite3_busy_timeout(db_, static_cast<int>(options_.busy_timeout.count()));
+    detail::exec(db_, path_, "PRAGMA foreign_keys = ON");
+    // WAL is persistent in the file; on a read-only connection the mode can only be read.
+    detail::exec(db_, path_, options_.read_only ? "PRAGMA journal_mode" : "PRAGMA journal_mode = WAL");
+    detail::exec(db_, path_, "PRAGMA synchronous = NORMAL");
+    if (options_.max_page_count)
+      detail::exec(db_, path_, "PRAGMA max_page_count = " + std::to_string(*options_.max_page_count));
+    if (sqlite3_db_readonly(db_, "main") == 1) {
+      Stmt v(db_, path_, "PRAGMA user_version");
+      const int version = v.step() ? static_cast<int>(v.int64(0)) : 0;
+      GS_CHECK(version == detail::schema_version(),
+               "runs database '" + path_ + "' is read-only and has schema version " +
+                   std::to_string(version) + " where this program needs " +
+                   std::to_string(detail::schema_version()) + "; open it writable once to upgrade it");
+    } else {
+      detail::migrate(db_, path_);
+      mark_interrupted_runs();
+    }
+  } catch (...) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw;
+  }
+  last_flush_ = std::chrono::steady_clock::now();
+}
+
+RunStore::~RunStore() {
+  try {
+    flush();
+  } catch (...) {
+    // Destructors must not throw; see the header.
+  }
+  sqlite3_close(db_);
+}
+
+int RunStore::schema_version() const {
+  Stmt s(db_, path_, "PRAGMA user_version");
+  return s.step() ? static_cast<int>(s.int64(0)) : 0;
+}
+
+void RunStore::check_writable(const std::string& what) const {
+  GS_CHECK(sqlite3_db_readonly(db_, "main") != 1,
+           "runs database '" + path_ + "' is read-only: cannot " + what +
+               " (check the file's permissions, or open it without read_only)");
+}
+
+void RunStore::require_run(int64_t run) const {
+  Stmt s(db_, path_, "SELECT 1 FROM runs WHERE id = ?");
+  s.bind(1, run);
+  GS_CHECK(s.step(), "runs database '" + path_ + "' has no run with id " + std::to_string(run));
+}
+
+int64_t RunStore::create_run(const RunInfo& info) {
+  check_writable("create a run");
+  const ProcessToken me = current_process();
+  Transaction tx(db_, path_);
+  Stmt ins(db_, path_,
+           "INSERT INTO runs (name, created, status, config_json, model_spec_json, dataset, backend,"
+           " device, seed, notes, writer_pid, writer_token) VALUES (?,?,'running',?,?,?,?,?,?,?,?,?)");
+  ins.bind(1, info.name).bind(2, detail::iso_now()).bind(3, info.config.dump());
+  ins.bind(4, info.model_spec.dump()).bind(5, info.dataset).bind(6, info.backend);
+  ins.bind(7, info.device).bind(8, info.seed).bind(9, info.notes).bind(10, me.pid).bind(11, me.token);
+  ins.run();
+  const int64_t id = sqlite3_last_insert_rowid(db_);
+  Stmt tag(db_, path_, "INSERT OR IGNORE INTO run_tags (run_id, tag) VALUES (?, ?)");
+  for (const std::string& t : info.tags) {
+    tag.bind(1, id).bind(2, t);
+    tag.run();
+    tag.reset();
+  }
+  tx.commit();
+  known_runs_.insert(id);
+  return id;
+}
+
+void RunStore::log_metric(int64_t run, int64_t step, int64_t epoch, const std::string& name,
+                          double value, double wall_time) {
+  GS_CHECK(!name.empty(), "log_metric: the metric name of run " + std::to_string(run) + " is empty");
+  // A row for a missing run would fail its foreign key at flush time and block the whole batch.
+  if (!known_runs_.contains(run)) {
+    require_run(run);
+    known_runs_.insert(run);
+  }
+  pending_.push_back({run, step, epoch, name, value, wall_time});
+  if (pending_.size() >= options_.flush_rows ||
+      std::chrono::steady_clock::now() - last_flush_ >= options_.flush_interval)
+    flush();
+}
+
+void RunStore::flush() {
+  if (pending_.empty()) return;
+  check_writable("write metrics (" + std::to_string(pending_.size()) + " rows kept buffered)");
+  try {
+    // The rows stay in pending_ until COMMIT succeeds, so a failed batch can be retried.
+    Transaction tx(db_, path_);
+    Stmt ins(db_, path_,
+             "INSERT INTO metrics (run_id, step, epoch, name, value, wall_time) VALUES (?,?,?,?,?,?)");
+    for (const PendingMetric& m : pending_) {
+      // NaN binds as NULL (SQLite has no NaN); metrics() reads NULL back as NaN.
+      ins.bind(1, m.run).bind(2, m.step).bind(3, m.epoch).bind(4, m.name).bind(5, m.value).bind(6, m.wall_time);
+      ins.run();
+      ins.reset();
+    }
+    tx.commit();
+  } catch (const Error& e) {
+    throw Error(std::string(e.what()) + "; " + std::to_string(pending_.size()) +
+                " metric rows kept buffered (flush() retries them)");
+  }
+  pending_.clear();
+  last_flush_ = std::chrono::steady_clock::now();
+}
+
+void RunStore::set_status(int64_t run, RunStatus status, const std::string& error) {
+  flush();
+  check_writable("set a run's status");
+  Stmt up(db_, path_, "UPDATE runs SET status = ?, error = ?, finished = ? WHERE id = ?");
+  up.bind(1, std::string(status_name(status))).bind(2, error);
+  if (status == RunStatus::running)
+    up.bind_null(3);
+  else
+    up.bind(3, detail::iso_now());
+  up.bind(4, run).run();
+  if (sqlite3_changes(db_) != 1) require_run(run);
+}
+
+void RunStore::finish_run(int64_t run, const std::map<std::string, double>& final_metrics) {
+  flush();
+  check_writable("finish a run");
+  Stmt up(db_, path_,
+          "UPDATE runs SET status = 'finished', finished = ?, final_metrics_json = ? WHERE id = ?");
+  up.bind(1, detail::iso_now()).bind(2, nlohmann::json(final_metrics).dump()).bind(3, run).run();
+  if (sqlite3_changes(db_) != 1) require_run(run);
+}
+
+void RunStore::add_checkpoint(int64_t run, int64_t step, const std::string& path) {
+  check_writable("record a checkpoint");
+  require_run(run);
+  Stmt ins(db_, path_, "INSERT INTO checkpoints (run_id, step, path, created) VALUES (?,?,?,?)");
+  ins.bind(1, run).bind(2, step).bind(3, path).bind(4, detail::iso_now()).run();
+}
+
+void RunStore::rename(int64_t run, const std::string& name) {
+  check_writable("rename a run");
+  Stmt up(db_, path_, "UPDATE runs SET name = ? WHERE id = ?");
+  up.bind(1, name).bind(2, run).run();
+  if (sqlite3_changes(db_) != 1) require_run(run);
+}
+
+void RunStore::set_notes(int64_t run, const std::string& notes) {
+  check_writable("set a run's notes");
+  Stmt up(db_, path_, "UPDATE runs SET notes = ? WHERE id = ?");
+  up.bind(1, notes).bind(2, run).run();
+  if (sqlite3_changes(db_) != 1) require_run(run);
+}
+
+void RunStore::add_tag(int64_t run, const std::string& tag) {
+  check_writable("tag a run");
+  GS_CHECK(!tag.empty(), "add_tag: empty tag for run " + std::to_string(run));
+  require_run(run);
+  Stmt ins(db_, path_, "INSERT OR IGNORE INTO run_tags (run_id, tag) VALUES (?, ?)");
+  ins.bind(1, run).bind(2, tag).run();
+}
+
+void RunStore::remove_tag(int64_t run, const std::string& tag) {
+  check_writable("untag a run");
+  Stmt del(db_, path_, "DELETE FROM run_tags WHERE run_id = ? AND tag = ?");
+  del.bind(1, run).bind(2, tag).run();
+}
+
+void RunStore::delete_run(int64_t run) {
+  check_writable("delete a run");
+  // Rows still buffered for this run would fail their foreign key at the next flush.
+  std::erase_if(pending_, [&](const PendingMetric& m) { return m.run == run; });
+  known_runs_.erase(run);
+  Stmt del(db_, path_, "DELETE FROM runs WHERE id = ?");  // cascades (foreign_keys = ON)
+  del.bind(1, run).run();
+  GS_CHECK(sqlite3_changes(db_) == 1,
+           "runs database '" + path_ + "' has no run with id " + std::to_string(run));
+}
+
+int RunStore::mark_interrupted_runs() {
+  std::vector<int64_t> dead;
+  std::vector<int64_t> pids;
+  {
+    Stmt s(db_, path_, "SELECT id, writer_pid, writer_token FROM runs WHERE status = 'running'");
+    while (s.step()) {
+      const int64_t pid = s.is_null(1) ? 0 : s.int64(1);
+      if (!process_alive(pid, s.text(2))) {
+        dead.push_back(s.int64(0));
+        pids.push_back(pid);
+      }
+    }
+  }
+  if (dead.empty()) return 0;
+  check_writable("mark interrupted runs");
+  Transaction tx(db_, path_);
+  Stmt up(db_, path_,
+          "UPDATE runs SET status = 'interrupted', error = ? WHERE id = ? AND status = 'running'");
+  for (size_t i = 0; i < dead.size(); ++i) {
+    const std::string who = pids[i] ? "its writer process (pid " + std::to_string(pids[i]) + ")"
+                                    : "its writer process (unknown)";
+    up.bind(1, who + " ended without finishing the run").bind(2, dead[i]).run();
+    up.reset();
+  }
+  tx.commit();
+  return static_cast<int>(dead.size());
+}
+
+}  // namespace engine::runs
