@@ -1,12 +1,18 @@
 #include "engine/compile/executable.h"
 
+#include "engine/compile/fusion.h"
+
 namespace engine {
 
 namespace {
 
+// Runs the jaxpr step by step: each plain equation through the backend, each fused group of
+// elementwise equations as one tiled loop (compile/fusion.h). Intermediates are dropped after
+// their last reader, so peak memory follows liveness.
 class InterpretedExecutable final : public Executable {
  public:
-  InterpretedExecutable(const ClosedJaxpr& cj, Backend& backend) : jaxpr_(cj), backend_(backend) {
+  InterpretedExecutable(const ClosedJaxpr& cj, Backend& backend, bool fuse)
+      : jaxpr_(cj), backend_(backend) {
     const Jaxpr& j = jaxpr_.jaxpr;
     for (size_t i = 0; i < jaxpr_.consts.size(); ++i) {
       GS_CHECK(jaxpr_.consts[i].is_concrete(),
@@ -14,13 +20,17 @@ class InterpretedExecutable final : public Executable {
                "functions closing over concrete arrays can be compiled");
       consts_.push_back(jaxpr_.consts[i].array());
     }
-    // Last equation reading each variable; outputs are never freed (they are returned).
+    if (fuse) {
+      steps_ = plan_fusion(j);
+    } else {
+      for (size_t k = 0; k < j.eqns.size(); ++k) steps_.push_back({static_cast<int>(k), nullptr});
+    }
+    // The last step reading each variable; outputs are never freed (they are returned).
     last_use_.assign(j.avals.size(), -1);
-    for (size_t k = 0; k < j.eqns.size(); ++k)
-      for (const Atom& a : j.eqns[k].inputs)
-        if (!a.is_literal()) last_use_[a.var] = static_cast<int>(k);
+    for (size_t s = 0; s < steps_.size(); ++s)
+      for (int v : step_inputs(steps_[s])) last_use_[v] = static_cast<int>(s);
     for (const Atom& a : j.outvars)
-      if (!a.is_literal()) last_use_[a.var] = static_cast<int>(j.eqns.size());
+      if (!a.is_literal()) last_use_[a.var] = static_cast<int>(steps_.size());
   }
 
   std::vector<Array> run(std::span<const Array> inputs) const override {
@@ -37,15 +47,21 @@ class InterpretedExecutable final : public Executable {
       env[j.invars[i]] = inputs[i];
     }
     std::vector<Array> args;
-    for (size_t k = 0; k < j.eqns.size(); ++k) {
-      const Eqn& e = j.eqns[k];
+    for (size_t s = 0; s < steps_.size(); ++s) {
+      const Step& step = steps_[s];
       args.clear();
-      for (const Atom& a : e.inputs) args.push_back(a.is_literal() ? a.literal : env[a.var]);
-      std::vector<Array> outs = backend_.execute(e.prim, args, e.params);
-      for (size_t i = 0; i < outs.size(); ++i) env[e.outputs[i]] = std::move(outs[i]);
-      // Drop intermediates nothing reads any more, so peak memory follows liveness.
-      for (const Atom& a : e.inputs)
-        if (!a.is_literal() && last_use_[a.var] == static_cast<int>(k)) env[a.var] = Array();
+      if (step.group) {
+        for (int v : step.group->input_vars) args.push_back(env[v]);
+        std::vector<Array> outs = step.group->run(args);
+        for (size_t i = 0; i < outs.size(); ++i) env[step.group->output_vars[i]] = std::move(outs[i]);
+      } else {
+        const Eqn& e = j.eqns[step.eqn];
+        for (const Atom& a : e.inputs) args.push_back(a.is_literal() ? a.literal : env[a.var]);
+        std::vector<Array> outs = backend_.execute(e.prim, args, e.params);
+        for (size_t i = 0; i < outs.size(); ++i) env[e.outputs[i]] = std::move(outs[i]);
+      }
+      for (int v : step_inputs(step))
+        if (last_use_[v] == static_cast<int>(s)) env[v] = Array();
     }
     std::vector<Array> out;
     for (const Atom& a : j.outvars) out.push_back(a.is_literal() ? a.literal : env[a.var]);
@@ -54,18 +70,32 @@ class InterpretedExecutable final : public Executable {
 
   const ClosedJaxpr& jaxpr() const override { return jaxpr_; }
   std::string backend_name() const override { return backend_.name(); }
+  size_t num_fused_groups() const override {
+    size_t n = 0;
+    for (const Step& s : steps_) n += s.group != nullptr;
+    return n;
+  }
 
  private:
+  std::vector<int> step_inputs(const Step& step) const {
+    if (step.group) return step.group->input_vars;
+    std::vector<int> vars;
+    for (const Atom& a : jaxpr_.jaxpr.eqns[step.eqn].inputs)
+      if (!a.is_literal()) vars.push_back(a.var);
+    return vars;
+  }
+
   ClosedJaxpr jaxpr_;
   Backend& backend_;
   std::vector<Array> consts_;
+  std::vector<Step> steps_;
   std::vector<int> last_use_;
 };
 
 }  // namespace
 
-std::unique_ptr<Executable> compile(const ClosedJaxpr& jaxpr, Backend& backend) {
-  return std::make_unique<InterpretedExecutable>(jaxpr, backend);
+std::unique_ptr<Executable> compile(const ClosedJaxpr& jaxpr, Backend& backend, const CompileOptions& options) {
+  return std::make_unique<InterpretedExecutable>(jaxpr, backend, options.fuse_elementwise);
 }
 
 }  // namespace engine

@@ -1,8 +1,9 @@
 // Executable: a jaxpr compiled once for one backend and run many times (what jit caches).
 //
-// compile() is the seam where a backend plugs in its own compiler (buffer planning, fused
-// kernels, prebuilt oneDNN primitives). Until a backend provides one, the jaxpr is interpreted:
-// one backend.execute() per equation, with each intermediate freed after its last use.
+// compile() is the seam where a backend plugs in its own compiler (buffer planning, prebuilt
+// oneDNN primitives). Today the jaxpr runs step by step: elementwise chains fused into one tiled
+// loop each (compile/fusion.h), every other equation through backend.execute(), with each
+// intermediate freed after its last use.
 #pragma once
 #include <memory>
 #include <span>
@@ -21,9 +22,15 @@ class Executable {
   virtual std::vector<Array> run(std::span<const Array> inputs) const = 0;
   virtual const ClosedJaxpr& jaxpr() const = 0;
   virtual std::string backend_name() const = 0;
+  virtual size_t num_fused_groups() const = 0;  // elementwise chains running as one loop
+};
+
+struct CompileOptions {
+  bool fuse_elementwise = true;  // compile/fusion.h
 };
 
 // Every const of the jaxpr must be concrete (a closed-over tracer cannot be compiled).
-std::unique_ptr<Executable> compile(const ClosedJaxpr& jaxpr, Backend& backend);
+std::unique_ptr<Executable> compile(const ClosedJaxpr& jaxpr, Backend& backend,
+                                    const CompileOptions& options = {});
 
 }  // namespace engine

@@ -9,6 +9,7 @@
 #include "engine/ops/families.h"
 #include "engine/ops/reduction_ops.h"
 #include "engine/ops/rule_helpers.h"
+#include "engine/ops/scalar_math.h"
 #include "engine/ops/shape_ops.h"
 
 namespace engine {
@@ -39,48 +40,8 @@ Avals select_shape(std::span<const Aval> in, const Params&) {
   return {{shape, cases[0].dtype}};
 }
 
-template <class T>
-T div_of(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) {
-    return a / b;
-  } else if constexpr (std::is_same_v<T, bool>) {
-    return b ? a : true;
-  } else {
-    // XLA's defined results where C++ has undefined behaviour: x/0 = -1, INT_MIN/-1 = INT_MIN.
-    if (b == 0) return static_cast<T>(-1);
-    if constexpr (std::is_signed_v<T>)
-      if (a == std::numeric_limits<T>::min() && b == -1) return a;
-    return a / b;
-  }
-}
 
-template <class T>
-T rem_of(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) {
-    return std::fmod(a, b);
-  } else if constexpr (std::is_same_v<T, bool>) {
-    return b ? false : a;
-  } else {
-    if (b == 0) return a;
-    if constexpr (std::is_signed_v<T>)
-      if (b == -1) return 0;
-    return a % b;
-  }
-}
 
-// NaN-propagating, as XLA's max and min.
-template <class T>
-T max_of(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>)
-    if (std::isnan(a) || std::isnan(b)) return std::numeric_limits<T>::quiet_NaN();
-  return a > b ? a : b;
-}
-template <class T>
-T min_of(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>)
-    if (std::isnan(a) || std::isnan(b)) return std::numeric_limits<T>::quiet_NaN();
-  return a < b ? a : b;
-}
 
 template <class T>
 T shift_left_of(T a, T b) {

@@ -7,7 +7,7 @@
 #include "engine/ops/families.h"
 #include "engine/ops/rule_helpers.h"
 #include "engine/ops/shape_ops.h"
-#include "engine/ops/xla_special.h"
+#include "engine/ops/scalar_math.h"
 
 namespace engine {
 
@@ -37,67 +37,17 @@ std::vector<Array> unary_kernel(std::span<const Array> in, const Params&, std::s
   return {map_unary(in[0], out[0].dtype, [](auto v) { return F(v); })};
 }
 
-// Rounding half to even, as lax.round with ROUND_TO_NEAREST_EVEN and jnp.round do.
-template <class T>
-T round_half_even(T v) {
-  if constexpr (std::is_floating_point_v<T>) return std::nearbyint(v);
-  return v;
-}
 
-template <class T>
-T sign_of(T v) {
-  if constexpr (std::is_unsigned_v<T> || std::is_same_v<T, bool>) return v != 0;
-  else if constexpr (std::is_floating_point_v<T>) return std::isnan(v) ? v : static_cast<T>((v > 0) - (v < 0));
-  else return static_cast<T>((v > 0) - (v < 0));
-}
 
-template <class T>
-T abs_of(T v) {
-  if constexpr (std::is_unsigned_v<T> || std::is_same_v<T, bool>) return v;
-  else return v < 0 ? static_cast<T>(-v) : v;
-}
 
-template <class T>
-T bitwise_not(T v) {
-  if constexpr (std::is_same_v<T, bool>) return !v;
-  else if constexpr (std::is_integral_v<T>) return static_cast<T>(~v);
-  else return v;  // unreachable: the shape rule refuses floats
-}
 
-template <class T>
-T erf_inv_of(T v) {
-  if constexpr (std::is_same_v<T, float>) return erf_inv_f32(v);
-  else return static_cast<T>(erf_inv_f64(static_cast<double>(v)));
-}
 
-template <class T>
-T erf_of(T v) {
-  if constexpr (std::is_same_v<T, float>) return erf_f32(v);  // XLA's polynomial, as jax.lax.erf
-  else return static_cast<T>(std::erf(static_cast<double>(v)));
-}
 
-template <class T>
-T logistic_of(T v) {
-  // 1 / (1 + exp(-v)) overflows gracefully to 0 for very negative v; no NaN either way.
-  return T(1) / (T(1) + std::exp(-v));
-}
 
 std::vector<Array> integer_pow_kernel(std::span<const Array> in, const Params& params,
                                       std::span<const Aval> out) {
   int64_t y = params.i("y");
-  return {map_unary(in[0], out[0].dtype, [y](auto v) {
-    using T = decltype(v);
-    if constexpr (std::is_same_v<T, bool>) return y == 0 ? true : v;
-    else {
-    // Square-and-multiply, as XLA lowers integer_pow, so results match its rounding.
-    T acc = 1, base = v;
-    for (int64_t e = y < 0 ? -y : y; e > 0; e >>= 1) {
-      if (e & 1) acc *= base;
-      base *= base;
-    }
-    return y < 0 ? static_cast<T>(T(1) / acc) : acc;
-    }
-  })};
+  return {map_unary(in[0], out[0].dtype, [y](auto v) { return integer_pow_of(v, y); })};
 }
 
 std::vector<Array> convert_kernel(std::span<const Array> in, const Params& params, std::span<const Aval>) {

@@ -1,0 +1,304 @@
+#include "engine/compile/fusion.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+#include "engine/ops/scalar_math.h"
+
+namespace engine {
+
+namespace {
+
+using P = PrimId;
+
+bool float_or_bool(DType d) { return d == DType::f32 || d == DType::boolean; }
+
+bool fusible_prim(PrimId p) {
+  switch (p) {
+    case P::neg: case P::sign: case P::floor: case P::ceil: case P::round: case P::abs:
+    case P::exp: case P::log: case P::log1p: case P::expm1: case P::sin: case P::cos:
+    case P::tan: case P::tanh: case P::logistic: case P::sqrt: case P::rsqrt: case P::erf:
+    case P::erf_inv: case P::integer_pow: case P::not_: case P::is_finite:
+    case P::stop_gradient: case P::convert_element_type: case P::add: case P::sub:
+    case P::mul: case P::div: case P::pow: case P::max: case P::min: case P::eq: case P::ne:
+    case P::lt: case P::le: case P::gt: case P::ge: case P::select_n: case P::broadcast_in_dim:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+bool fusible(const Eqn& e, const Jaxpr& j) {
+  if (!fusible_prim(e.prim) || e.outputs.size() != 1) return false;
+  const Aval& out = j.avals[e.outputs[0]];
+  if (!float_or_bool(out.dtype) || out.rank() == 0) return false;
+  if (e.prim == P::select_n && e.inputs.size() != 3) return false;
+  for (const Atom& a : e.inputs) {
+    const Aval& in = j.aval(a);
+    if (!float_or_bool(in.dtype)) return false;
+    // A broadcast is fusible only as "a scalar filling the tile".
+    if (in.rank() != 0 && (in.shape != out.shape || e.prim == P::broadcast_in_dim)) return false;
+  }
+  return true;
+}
+
+std::vector<Step> plan_fusion(const Jaxpr& j) {
+  const int n = static_cast<int>(j.eqns.size());
+  std::vector<int> group_of_var(j.avals.size(), -1);
+  std::vector<std::vector<size_t>> members;
+  std::vector<bool> open;
+  std::map<Shape, int> open_by_shape;
+  std::vector<std::pair<int, int>> order;  // (eqn, -1) or (-1, group), in emission order
+
+  auto close = [&](int g) {
+    if (!open[g]) return;
+    open[g] = false;
+    open_by_shape.erase(j.avals[j.eqns[members[g][0]].outputs[0]].shape);
+    order.push_back({-1, g});
+  };
+  for (int k = 0; k < n; ++k) {
+    const Eqn& e = j.eqns[k];
+    if (fusible(e, j)) {
+      const Shape& shape = j.avals[e.outputs[0]].shape;
+      auto it = open_by_shape.find(shape);
+      int g = it == open_by_shape.end() ? -1 : it->second;
+      for (const Atom& a : e.inputs)
+        if (!a.is_literal() && group_of_var[a.var] >= 0 && group_of_var[a.var] != g) close(group_of_var[a.var]);
+      if (g < 0 || !open[g]) {
+        g = static_cast<int>(members.size());
+        members.emplace_back();
+        open.push_back(true);
+        open_by_shape[shape] = g;
+      }
+      members[g].push_back(k);
+      group_of_var[e.outputs[0]] = g;
+    } else {
+      for (const Atom& a : e.inputs)
+        if (!a.is_literal() && group_of_var[a.var] >= 0) close(group_of_var[a.var]);
+      order.push_back({k, -1});
+    }
+  }
+  for (int g = 0; g < static_cast<int>(members.size()); ++g) close(g);
+
+  // Which variables are read outside the group that made them.
+  std::vector<bool> read_outside(j.avals.size(), false);
+  for (int k = 0; k < n; ++k)
+    for (const Atom& a : j.eqns[k].inputs)
+      if (!a.is_literal() && group_of_var[a.var] >= 0) {
+        bool same = std::find(members[group_of_var[a.var]].begin(), members[group_of_var[a.var]].end(),
+                              static_cast<size_t>(k)) != members[group_of_var[a.var]].end();
+        if (!same) read_outside[a.var] = true;
+      }
+  for (const Atom& a : j.outvars)
+    if (!a.is_literal()) read_outside[a.var] = true;
+
+  std::vector<Step> steps;
+  for (auto [k, g] : order) {
+    if (k >= 0) {
+      steps.push_back({k, nullptr});
+      continue;
+    }
+    if (members[g].size() == 1) {
+      steps.push_back({static_cast<int>(members[g][0]), nullptr});
+      continue;
+    }
+    auto group = std::make_shared<FusedGroup>();
+    group->shape = j.avals[j.eqns[members[g][0]].outputs[0]].shape;
+    group->eqn_indices = members[g];
+    std::map<int, int> reg_of_var;
+    auto reg_for_input = [&](const Atom& a) {
+      if (a.is_literal()) {
+        group->literals.push_back(a.literal);
+        return -static_cast<int>(group->literals.size());  // fixed up below
+      }
+      auto it = reg_of_var.find(a.var);
+      if (it != reg_of_var.end()) return it->second;
+      int r = static_cast<int>(group->input_vars.size());
+      group->input_vars.push_back(a.var);
+      reg_of_var[a.var] = r;
+      return r;
+    };
+    // First pass: find external inputs in order of first use.
+    std::vector<std::vector<int>> op_inputs;
+    std::vector<int> produced;
+    for (size_t k2 : members[g]) {
+      const Eqn& e = j.eqns[k2];
+      std::vector<int> ins;
+      for (const Atom& a : e.inputs) {
+        bool internal = !a.is_literal() && group_of_var[a.var] == g &&
+                        std::find(produced.begin(), produced.end(), a.var) != produced.end();
+        ins.push_back(internal ? -1000000 - a.var : reg_for_input(a));
+      }
+      op_inputs.push_back(ins);
+      produced.push_back(e.outputs[0]);
+    }
+    int num_inputs = static_cast<int>(group->input_vars.size());
+    int num_literals = static_cast<int>(group->literals.size());
+    int next = num_inputs + num_literals;
+    for (size_t m = 0; m < members[g].size(); ++m) {
+      const Eqn& e = j.eqns[members[g][m]];
+      FusedGroup::Op op{e.prim, next++, {}, e.params.has("y") ? e.params.i("y") : 0};
+      if (e.prim == P::convert_element_type) op.int_param = e.params.dtype("new_dtype") == DType::boolean;
+      for (int r : op_inputs[m]) {
+        if (r <= -1000000) r = reg_of_var.at(-(r + 1000000));
+        else if (r < 0) r = num_inputs + (-r - 1);
+        op.in.push_back(r);
+      }
+      reg_of_var[e.outputs[0]] = op.out;
+      group->ops.push_back(op);
+      if (read_outside[e.outputs[0]]) {
+        group->output_vars.push_back(e.outputs[0]);
+        group->output_regs.push_back(op.out);
+        group->output_dtypes.push_back(j.avals[e.outputs[0]].dtype);
+      }
+    }
+    group->num_regs = next;
+    steps.push_back({-1, group});
+  }
+  return steps;
+}
+
+namespace {
+
+// One operation over a tile of n registers' worth of elements.
+void apply(const FusedGroup::Op& op, float* out, const float* const* in, int64_t n) {
+  const float* a = in[0];
+  const float* b = op.in.size() > 1 ? in[1] : nullptr;
+#define GS_UNARY(expr)                                     \
+  for (int64_t i = 0; i < n; ++i) {                        \
+    float v = a[i];                                        \
+    out[i] = (expr);                                       \
+  }                                                        \
+  return
+#define GS_BINARY(expr)                                    \
+  for (int64_t i = 0; i < n; ++i) {                        \
+    float x = a[i], y = b[i];                              \
+    out[i] = (expr);                                       \
+  }                                                        \
+  return
+  switch (op.prim) {
+    case P::neg: GS_UNARY(-v);
+    case P::sign: GS_UNARY(sign_of(v));
+    case P::floor: GS_UNARY(std::floor(v));
+    case P::ceil: GS_UNARY(std::ceil(v));
+    case P::round: GS_UNARY(round_half_even(v));
+    case P::abs: GS_UNARY(abs_of(v));
+    case P::exp: GS_UNARY(std::exp(v));
+    case P::log: GS_UNARY(std::log(v));
+    case P::log1p: GS_UNARY(std::log1p(v));
+    case P::expm1: GS_UNARY(std::expm1(v));
+    case P::sin: GS_UNARY(std::sin(v));
+    case P::cos: GS_UNARY(std::cos(v));
+    case P::tan: GS_UNARY(std::tan(v));
+    case P::tanh: GS_UNARY(std::tanh(v));
+    case P::logistic: GS_UNARY(logistic_of(v));
+    case P::sqrt: GS_UNARY(std::sqrt(v));
+    case P::rsqrt: GS_UNARY(1.0f / std::sqrt(v));
+    case P::erf: GS_UNARY(erf_of(v));
+    case P::erf_inv: GS_UNARY(erf_inv_of(v));
+    case P::integer_pow: {
+      const int64_t y = op.int_param;
+      GS_UNARY(integer_pow_of(v, y));
+    }
+    case P::not_: GS_UNARY(v != 0 ? 0.0f : 1.0f);
+    case P::is_finite: GS_UNARY(std::isfinite(v) ? 1.0f : 0.0f);
+    case P::stop_gradient:
+    case P::broadcast_in_dim: GS_UNARY(v);
+    case P::convert_element_type:  // to bool: 0/1; to f32: registers already hold the value
+      if (op.int_param) {
+        GS_UNARY(v != 0 ? 1.0f : 0.0f);
+      } else {
+        GS_UNARY(v);
+      }
+    case P::add: GS_BINARY(x + y);
+    case P::sub: GS_BINARY(x - y);
+    case P::mul: GS_BINARY(x * y);
+    case P::div: GS_BINARY(x / y);
+    case P::pow: GS_BINARY(std::pow(x, y));
+    case P::max: GS_BINARY(max_of(x, y));
+    case P::min: GS_BINARY(min_of(x, y));
+    case P::eq: GS_BINARY(x == y ? 1.0f : 0.0f);
+    case P::ne: GS_BINARY(x != y ? 1.0f : 0.0f);
+    case P::lt: GS_BINARY(x < y ? 1.0f : 0.0f);
+    case P::le: GS_BINARY(x <= y ? 1.0f : 0.0f);
+    case P::gt: GS_BINARY(x > y ? 1.0f : 0.0f);
+    case P::ge: GS_BINARY(x >= y ? 1.0f : 0.0f);
+    case P::select_n: {
+      const float* c1 = in[2];
+      for (int64_t i = 0; i < n; ++i) out[i] = a[i] != 0 ? c1[i] : b[i];
+      return;
+    }
+    default:
+      throw Error("internal: primitive " + std::string(prim_name(op.prim)) + " in a fused loop");
+  }
+#undef GS_UNARY
+#undef GS_BINARY
+}
+
+}  // namespace
+
+std::vector<Array> FusedGroup::run(const std::vector<Array>& inputs) const {
+  const int64_t size = shape_size(shape);
+  std::vector<Array> outs;
+  for (DType d : output_dtypes) outs.push_back(Array::empty(d, shape));
+  std::vector<float*> out_f32(outs.size(), nullptr);
+  std::vector<bool*> out_bool(outs.size(), nullptr);
+  for (size_t o = 0; o < outs.size(); ++o) {
+    if (output_dtypes[o] == DType::f32) out_f32[o] = outs[o].mutable_data<float>();
+    else out_bool[o] = outs[o].mutable_data<bool>();
+  }
+  const int64_t tiles = (size + kFusionTile - 1) / kFusionTile;
+  const int num_inputs = static_cast<int>(input_vars.size());
+#pragma omp parallel
+  {
+    // Per thread: scratch for every register that is not read in place from an input array.
+    std::vector<float> scratch(static_cast<size_t>(num_regs) * kFusionTile);
+    std::vector<const float*> reg(num_regs);
+    auto scratch_of = [&](int r) { return scratch.data() + static_cast<size_t>(r) * kFusionTile; };
+    // Scalars and literals are the same for every tile: fill them once.
+    for (int r = 0; r < num_regs; ++r) {
+      const Array* scalar = r < num_inputs ? (inputs[r].rank() == 0 ? &inputs[r] : nullptr)
+                            : r < num_inputs + static_cast<int>(literals.size()) ? &literals[r - num_inputs]
+                                                                                  : nullptr;
+      if (scalar) {
+        std::fill(scratch_of(r), scratch_of(r) + kFusionTile, static_cast<float>(scalar->at_flat(0)));
+        reg[r] = scratch_of(r);
+      }
+    }
+    std::vector<const float*> args;
+#pragma omp for schedule(static)
+    for (int64_t t = 0; t < tiles; ++t) {
+      const int64_t begin = t * kFusionTile, n = std::min(kFusionTile, size - begin);
+      for (int r = 0; r < num_inputs; ++r) {
+        const Array& a = inputs[r];
+        if (a.rank() == 0) continue;
+        if (a.dtype() == DType::f32) {
+          reg[r] = a.data<float>() + begin;  // read in place
+        } else {
+          const bool* src = a.data<bool>() + begin;
+          float* dst = scratch_of(r);
+          for (int64_t i = 0; i < n; ++i) dst[i] = src[i] ? 1.0f : 0.0f;
+          reg[r] = dst;
+        }
+      }
+      for (const Op& op : ops) {
+        args.clear();
+        for (int r : op.in) args.push_back(reg[r]);
+        float* out = scratch_of(op.out);
+        apply(op, out, args.data(), n);
+        reg[op.out] = out;
+      }
+      for (size_t o = 0; o < output_regs.size(); ++o) {
+        const float* src = reg[output_regs[o]];
+        if (out_f32[o]) std::memcpy(out_f32[o] + begin, src, n * sizeof(float));
+        else for (int64_t i = 0; i < n; ++i) out_bool[o][begin + i] = src[i] != 0;
+      }
+    }
+  }
+  return outs;
+}
+
+}  // namespace engine

@@ -1,0 +1,116 @@
+// The scalar functions behind the elementwise primitives, shared by the reference kernels and the
+// fused loops of the compiler (compile/fusion.cpp), so both compute bit-identical results.
+#pragma once
+#include <cmath>
+#include <limits>
+#include <type_traits>
+
+#include "engine/ops/xla_special.h"
+
+namespace engine {
+
+// Rounding half to even, as lax.round with ROUND_TO_NEAREST_EVEN and jnp.round do.
+template <class T>
+T round_half_even(T v) {
+  if constexpr (std::is_floating_point_v<T>) return std::nearbyint(v);
+  return v;
+}
+
+template <class T>
+T sign_of(T v) {
+  if constexpr (std::is_unsigned_v<T> || std::is_same_v<T, bool>) return v != 0;
+  else if constexpr (std::is_floating_point_v<T>) return std::isnan(v) ? v : static_cast<T>((v > 0) - (v < 0));
+  else return static_cast<T>((v > 0) - (v < 0));
+}
+
+template <class T>
+T abs_of(T v) {
+  if constexpr (std::is_unsigned_v<T> || std::is_same_v<T, bool>) return v;
+  else return v < 0 ? static_cast<T>(-v) : v;
+}
+
+template <class T>
+T bitwise_not(T v) {
+  if constexpr (std::is_same_v<T, bool>) return !v;
+  else if constexpr (std::is_integral_v<T>) return static_cast<T>(~v);
+  else return v;  // unreachable: the shape rule refuses floats
+}
+
+template <class T>
+T erf_inv_of(T v) {
+  if constexpr (std::is_same_v<T, float>) return erf_inv_f32(v);
+  else return static_cast<T>(erf_inv_f64(static_cast<double>(v)));
+}
+
+template <class T>
+T erf_of(T v) {
+  if constexpr (std::is_same_v<T, float>) return erf_f32(v);  // XLA's polynomial, as jax.lax.erf
+  else return static_cast<T>(std::erf(static_cast<double>(v)));
+}
+
+template <class T>
+T logistic_of(T v) {
+  // 1 / (1 + exp(-v)) overflows gracefully to 0 for very negative v; no NaN either way.
+  return T(1) / (T(1) + std::exp(-v));
+}
+
+template <class T>
+T div_of(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a / b;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return b ? a : true;
+  } else {
+    // XLA's defined results where C++ has undefined behaviour: x/0 = -1, INT_MIN/-1 = INT_MIN.
+    if (b == 0) return static_cast<T>(-1);
+    if constexpr (std::is_signed_v<T>)
+      if (a == std::numeric_limits<T>::min() && b == -1) return a;
+    return a / b;
+  }
+}
+
+template <class T>
+T rem_of(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return std::fmod(a, b);
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return b ? false : a;
+  } else {
+    if (b == 0) return a;
+    if constexpr (std::is_signed_v<T>)
+      if (b == -1) return 0;
+    return a % b;
+  }
+}
+
+// NaN-propagating, as XLA's max and min.
+template <class T>
+T max_of(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>)
+    if (std::isnan(a) || std::isnan(b)) return std::numeric_limits<T>::quiet_NaN();
+  return a > b ? a : b;
+}
+
+template <class T>
+T min_of(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>)
+    if (std::isnan(a) || std::isnan(b)) return std::numeric_limits<T>::quiet_NaN();
+  return a < b ? a : b;
+}
+
+// Square-and-multiply, as XLA lowers integer_pow, so results match its rounding.
+template <class T>
+T integer_pow_of(T v, int64_t y) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return y == 0 ? true : v;
+  } else {
+    T acc = 1, base = v;
+    for (int64_t e = y < 0 ? -y : y; e > 0; e >>= 1) {
+      if (e & 1) acc *= base;
+      base *= base;
+    }
+    return y < 0 ? static_cast<T>(T(1) / acc) : acc;
+  }
+}
+
+}  // namespace engine
