@@ -150,10 +150,13 @@ class CpuBackendTest : public QObject {
     QTest::newRow("1-D") << 4 << "fwd";
     QTest::newRow("weight-grad form (C,H,W,N)*(H,W,N,O)") << 5 << "bwd_weights";
     QTest::newRow("weight-grad form of a strided conv") << 6 << "bwd_weights";
-    QTest::newRow("lhs_dilation 2: reference") << 7 << "reference";
+    QTest::newRow("lhs_dilation 2") << 7 << "bwd_data";
     QTest::newRow("batch_group_count 2: reference") << 8 << "reference";
     QTest::newRow("negative padding: reference") << 9 << "reference";
     QTest::newRow("cnn conv1 100x28x28x1->32") << 10 << "fwd";
+    QTest::newRow("input grad of a stride-2 SAME conv") << 11 << "bwd_data";
+    QTest::newRow("lhs_dilation 2, groups 2: reference") << 12 << "reference";
+    QTest::newRow("lhs_dilation 2, window stride 2: reference") << 13 << "reference";
   }
   void conv_matches_reference() {
     QFETCH(int, case_id);
@@ -177,16 +180,22 @@ class CpuBackendTest : public QObject {
         {{4, 6, 6, 3}, {3, 3, 3, 4}, conv_params(2, {1, 1}, {{1, 1}, {1, 1}}, {1, 1}, {1, 1}, 1, 2)},
         {{2, 8, 8, 3}, {3, 3, 3, 4}, conv_params(2, {1, 1}, {{-1, 1}, {1, 1}}, {1, 1}, {1, 1})},
         {{100, 28, 28, 1}, {3, 3, 1, 32}, conv_params(2, {1, 1}, {{1, 1}, {1, 1}}, {1, 1}, {1, 1})},
+        // Transpose rule for the input of a stride-2 SAME 3x3 conv (2,9,9,3)->4: cotangent
+        // (2,5,5,4), reversed swapped kernel (3,3,4,3), lhs_dilation 2, padding (1,1).
+        {{2, 5, 5, 4}, {3, 3, 4, 3}, conv_params(2, {1, 1}, {{1, 1}, {1, 1}}, {2, 2}, {1, 1})},
+        {{2, 5, 5, 4}, {3, 3, 2, 6}, conv_params(2, {1, 1}, {{1, 1}, {1, 1}}, {2, 2}, {1, 1}, 2)},
+        {{2, 5, 5, 4}, {3, 3, 4, 3}, conv_params(2, {2, 2}, {{1, 1}, {1, 1}}, {2, 2}, {1, 1})},
     };
     const Case& c = cases[case_id];
     CpuCounters& k = cpu_backend().counters();
     const int64_t fwd = count(k.conv_forward), bw = count(k.conv_backward_weights),
-                  ref = count(k.reference);
+                  bd = count(k.conv_backward_data), ref = count(k.reference);
     double err =
         compare(PrimId::conv_general_dilated, {rand_array(c.x, 3), rand_array(c.w, 4)}, c.p);
     QVERIFY2(err < 1e-5, qPrintable(QString::number(err)));
     QCOMPARE(count(k.conv_forward) - fwd, path == "fwd" ? 1 : 0);
     QCOMPARE(count(k.conv_backward_weights) - bw, path == "bwd_weights" ? 1 : 0);
+    QCOMPARE(count(k.conv_backward_data) - bd, path == "bwd_data" ? 1 : 0);
     QCOMPARE(count(k.reference) - ref, path == "reference" ? 1 : 0);
   }
 
@@ -198,8 +207,10 @@ class CpuBackendTest : public QObject {
     QTest::newRow("sum 3x3/1 SAME") << 2 << true;
     QTest::newRow("max 3x3/2 padded") << 3 << true;
     QTest::newRow("sum 1-D") << 4 << true;
-    QTest::newRow("sum base_dilation 2 (transpose): reference") << 5 << false;
+    QTest::newRow("avg_pool 2x2/2 transpose (base_dilation 2)") << 5 << true;
     QTest::newRow("max over channels: reference") << 6 << false;
+    QTest::newRow("avg_pool 3x3/2 pad 1 transpose") << 7 << true;
+    QTest::newRow("base_dilation with stride 2: reference") << 8 << false;
   }
   void pooling_matches_reference() {
     QFETCH(int, case_id);
@@ -222,6 +233,11 @@ class CpuBackendTest : public QObject {
         {P::reduce_window_sum, {3, 4, 4, 5},
          window_params({1, 2, 2, 1}, {1, 1, 1, 1}, {{0, 0}, {1, 1}, {1, 1}, {0, 0}}, {1, 2, 2, 1})},
         {P::reduce_window_max, {3, 8, 8, 6}, window_params({1, 2, 2, 2}, {1, 2, 2, 2}, no_pad)},
+        // What window.cpp's transpose emits for a 3x3 stride-2 pool of (3,8,8,5), padding 1.
+        {P::reduce_window_sum, {3, 4, 4, 5},
+         window_params({1, 3, 3, 1}, {1, 1, 1, 1}, {{0, 0}, {1, 2}, {1, 2}, {0, 0}}, {1, 2, 2, 1})},
+        {P::reduce_window_sum, {3, 4, 4, 5},
+         window_params({1, 2, 2, 1}, {1, 2, 2, 1}, no_pad, {1, 2, 2, 1})},
     };
     const Case& c = cases[case_id];
     CpuCounters& k = cpu_backend().counters();
@@ -311,7 +327,8 @@ class CpuBackendTest : public QObject {
     Array x = rand_array({5, 8, 8, 1}, 23);
     JitFn step = jit(value_and_grad(loss));
     CpuCounters& k = cpu_backend().counters();
-    const int64_t bw = count(k.conv_backward_weights), fwd = count(k.conv_forward);
+    const int64_t bw = count(k.conv_backward_weights), fwd = count(k.conv_forward),
+                  pool = count(k.pooling);
     set_default_backend(&cpu_backend());
     Tensors got = tree_leaves(step(params, Tensor(x)));
     set_default_backend(&reference_backend());
@@ -322,6 +339,26 @@ class CpuBackendTest : public QObject {
       QVERIFY2(scaled_error(got[i].array(), want[i].array()) < 1e-5, qPrintable(QString::number(i)));
     QVERIFY(count(k.conv_forward) - fwd >= 3);          // two forward convs + the input grad
     QCOMPARE(count(k.conv_backward_weights) - bw, 2);  // both kernels' gradients
+    QVERIFY(count(k.pooling) - pool >= 3);  // avg and max pool, avg_pool's transpose
+  }
+
+  // A strided conv differentiated in both operands: backward-data and backward-weights forms.
+  void jitted_strided_conv_gradient_matches_reference() {
+    auto loss = [](Tensor w, Tensor x) { return sum(square(conv(x, w, {2, 2}, "SAME"))); };
+    JitFn g = jit(grad(loss, {.argnums = {0, 1}}));
+    Array w = rand_array({3, 3, 3, 4}, 30), x = rand_array({5, 9, 9, 3}, 31);
+    CpuCounters& k = cpu_backend().counters();
+    const int64_t bw = count(k.conv_backward_weights), bd = count(k.conv_backward_data);
+    set_default_backend(&cpu_backend());
+    Tensors got = tree_leaves(g(Tensor(w), Tensor(x)));
+    set_default_backend(&reference_backend());
+    Tensors want = tree_leaves(g(Tensor(w), Tensor(x)));
+    set_default_backend(nullptr);
+    QCOMPARE(got.size(), size_t{2});
+    for (size_t i = 0; i < got.size(); ++i)
+      QVERIFY2(scaled_error(got[i].array(), want[i].array()) < 1e-5, qPrintable(QString::number(i)));
+    QCOMPARE(count(k.conv_backward_weights) - bw, 1);
+    QCOMPARE(count(k.conv_backward_data) - bd, 1);
   }
 };
 

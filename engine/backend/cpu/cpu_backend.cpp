@@ -9,7 +9,8 @@
 namespace engine {
 
 void CpuCounters::reset() {
-  for (auto* c : {&matmul, &conv_forward, &conv_backward_weights, &pooling, &loops, &eltwise,
+  for (auto* c : {&matmul, &conv_forward, &conv_backward_weights, &conv_backward_data,
+                  &pooling, &loops, &eltwise,
                   &reference, &cache_builds, &cache_hits})
     c->store(0);
 }

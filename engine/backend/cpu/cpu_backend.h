@@ -1,5 +1,6 @@
 // The "cpu" backend: oneDNN kernels for the heavy primitives (dot_general as matmul,
-// conv_general_dilated as convolution forward / backward-weights, reduce_window_* as pooling),
+// conv_general_dilated as convolution forward / backward-weights / backward-data, reduce_window_*
+// as pooling forward / backward),
 // vectorizable loops for common f32 elementwise ops and reductions, and the reference kernel
 // (rules(prim).impl) for everything else, so every primitive has a result on this backend.
 //
@@ -19,6 +20,7 @@ struct CpuCounters {
   std::atomic<int64_t> matmul{0};
   std::atomic<int64_t> conv_forward{0};
   std::atomic<int64_t> conv_backward_weights{0};  // a forward conv computed as oneDNN bwd-weights
+  std::atomic<int64_t> conv_backward_data{0};  // an lhs-dilated conv as oneDNN bwd-data
   std::atomic<int64_t> pooling{0};
   std::atomic<int64_t> loops{0};       // our own elementwise / reduction loops
   std::atomic<int64_t> eltwise{0};     // oneDNN eltwise
