@@ -263,11 +263,27 @@ class CpuBackendTest : public QObject {
       QVERIFY2(compare(p, {scalar, b}, {}) < 1e-5, prim_name(p).data());
       QVERIFY2(compare(p, {a, scalar}, {}) < 1e-5, prim_name(p).data());
     }
+    for (P p : {P::eq, P::ne, P::lt, P::le, P::gt, P::ge}) {
+      const int64_t loops = count(cpu_backend().counters().loops);
+      QCOMPARE(compare(p, {a, b}, {}), 0.0);
+      QCOMPARE(compare(p, {with_nan, scalar}, {}), 0.0);
+      QCOMPARE(compare(p, {a, a}, {}), 0.0);
+      QCOMPARE(count(cpu_backend().counters().loops) - loops, 3);
+    }
     QVERIFY(std::isnan(exec(P::max, {with_nan, b})[0].at_flat(5)));
     QVERIFY(std::isnan(exec(P::min, {b, with_nan})[0].at_flat(5)));
-    for (P p : {P::neg, P::abs, P::exp, P::tanh, P::logistic})
+    Array small = rand_array({7, 3}, 16), small_pos = Array::from_vector(
+                                              std::vector<float>(21, 0.75f), {7, 3});
+    const int64_t eltwise = count(cpu_backend().counters().eltwise);
+    for (P p : {P::neg, P::abs, P::exp, P::tanh, P::logistic}) {
       QVERIFY2(compare(p, {a}, {}) < 1e-5, prim_name(p).data());
-    for (P p : {P::log, P::sqrt}) QVERIFY2(compare(p, {pos}, {}) < 1e-5, prim_name(p).data());
+      QVERIFY2(compare(p, {small}, {}) < 1e-6, prim_name(p).data());  // the libm loop
+    }
+    for (P p : {P::log, P::sqrt}) {
+      QVERIFY2(compare(p, {pos}, {}) < 1e-5, prim_name(p).data());
+      QVERIFY2(compare(p, {small_pos}, {}) < 1e-6, prim_name(p).data());
+    }
+    QCOMPARE(count(cpu_backend().counters().eltwise) - eltwise, 4);  // exp, tanh, logistic, log
     for (int64_t y : {2, 3, -2}) QVERIFY(compare(P::integer_pow, {pos}, Params{{"y", y}}) < 1e-5);
     std::vector<bool> pred(3000);
     for (size_t i = 0; i < pred.size(); ++i) pred[i] = i % 3 == 0;

@@ -1,4 +1,4 @@
-// f32 elementwise ops on contiguous arrays (same shapes, or a rank-0 scalar operand) and
+// f32 elementwise ops and comparisons on contiguous arrays (same shapes, or a rank-0 operand) and
 // reduce_sum over a leading or trailing block of axes. Arithmetic is plain loops, built at -O3
 // so g++ vectorizes them; exp, log, tanh and logistic go to oneDNN eltwise, whose vectorized
 // polynomials beat the scalar libm calls a portable loop makes (see bench/ops_bench.cpp).
@@ -56,6 +56,10 @@ inline float min_nan(float a, float b) {
   m = a != a ? a : m;
   return b != b ? b : m;
 }
+
+// Below this many elements a oneDNN call (memory objects, dispatch, OpenMP fork) costs more than
+// the scalar loop.
+constexpr int64_t kEltwiseMin = 1024;
 
 struct EltwisePlan : Plan {
   dnnl::memory::desc md;
@@ -131,6 +135,32 @@ std::optional<Array> reduce_sum(const Array& x, const IntList& axes, const Aval&
   return result;
 }
 
+// f32 comparisons into a boolean array (same shapes or a rank-0 operand).
+template <class F>
+std::optional<Array> compare(const Array& x, const Array& z, const Shape& shape, F f) {
+  if (x.dtype() != DType::f32 || z.dtype() != DType::f32) return std::nullopt;
+  Array out = Array::empty(DType::boolean, shape);
+  const float* a = x.data<float>();
+  const float* b = z.data<float>();
+  bool* y = out.mutable_data<bool>();
+  const int64_t n = out.size(), ia = x.rank() == 0 ? 0 : 1, ib = z.rank() == 0 ? 0 : 1;
+  for (int64_t i = 0; i < n; ++i) y[i] = f(a[i * ia], b[i * ib]);
+  return out;
+}
+
+std::optional<Array> comparison(PrimId prim, std::span<const Array> in, const Aval& out) {
+  const Array &a = in[0], &b = in[1];
+  switch (prim) {
+    case P::eq: return compare(a, b, out.shape, [](float u, float v) { return u == v; });
+    case P::ne: return compare(a, b, out.shape, [](float u, float v) { return u != v; });
+    case P::lt: return compare(a, b, out.shape, [](float u, float v) { return u < v; });
+    case P::le: return compare(a, b, out.shape, [](float u, float v) { return u <= v; });
+    case P::gt: return compare(a, b, out.shape, [](float u, float v) { return u > v; });
+    case P::ge: return compare(a, b, out.shape, [](float u, float v) { return u >= v; });
+    default: return std::nullopt;
+  }
+}
+
 bool all_f32(std::span<const Array> in) {
   for (const Array& a : in)
     if (a.dtype() != DType::f32) return false;
@@ -141,8 +171,14 @@ bool all_f32(std::span<const Array> in) {
 
 std::optional<Array> elementwise(PrimId prim, std::span<const Array> in, const Params& params,
                                  const Aval& out) {
-  if (out.dtype != DType::f32 || shape_size(out.shape) == 0) return std::nullopt;
+  if (shape_size(out.shape) == 0) return std::nullopt;
   std::optional<Array> r;
+  if (out.dtype == DType::boolean && in.size() == 2) {
+    r = comparison(prim, in, out);
+    if (r) ++cpu_backend().counters().loops;
+    return r;
+  }
+  if (out.dtype != DType::f32) return std::nullopt;
   if (prim == P::select_n) {
     // Boolean predicate of the output's shape choosing between two f32 cases of that shape.
     if (in.size() != 3 || in[0].dtype() != DType::boolean || !all_f32(in.subspan(1))) return {};
@@ -176,10 +212,24 @@ std::optional<Array> elementwise(PrimId prim, std::span<const Array> in, const P
       case P::sqrt: r = unary(x, [](float v) { return std::sqrt(v); }); break;
       case P::integer_pow: r = integer_pow(x, params.i("y")); break;
       case P::reduce_sum: r = reduce_sum(x, params.ints("axes"), out); break;
-      case P::exp: return eltwise(dnnl::algorithm::eltwise_exp, "exp", x);
-      case P::log: return eltwise(dnnl::algorithm::eltwise_log, "log", x);
-      case P::tanh: return eltwise(dnnl::algorithm::eltwise_tanh, "tanh", x);
-      case P::logistic: return eltwise(dnnl::algorithm::eltwise_logistic, "logistic", x);
+      // Small arrays: the libm loop (what the reference runs) costs less than a primitive call.
+      case P::exp:
+        if (x.size() >= kEltwiseMin) return eltwise(dnnl::algorithm::eltwise_exp, "exp", x);
+        r = unary(x, [](float v) { return std::exp(v); });
+        break;
+      case P::log:
+        if (x.size() >= kEltwiseMin) return eltwise(dnnl::algorithm::eltwise_log, "log", x);
+        r = unary(x, [](float v) { return std::log(v); });
+        break;
+      case P::tanh:
+        if (x.size() >= kEltwiseMin) return eltwise(dnnl::algorithm::eltwise_tanh, "tanh", x);
+        r = unary(x, [](float v) { return std::tanh(v); });
+        break;
+      case P::logistic:
+        if (x.size() >= kEltwiseMin)
+          return eltwise(dnnl::algorithm::eltwise_logistic, "logistic", x);
+        r = unary(x, [](float v) { return 1.0f / (1.0f + std::exp(-v)); });
+        break;
       default: return std::nullopt;
     }
   }
