@@ -78,6 +78,12 @@ int main(int argc, char** argv) {
               {"window_strides", IntList{1, 2, 2, 1}}}},
       {"exp 1e6", PrimId::exp, {rand_array({1000000}, 10)}, {}},
       {"add 1e6", PrimId::add, {rand_array({1000000}, 11), rand_array({1000000}, 12)}, {}},
+      {"mul by scalar 1e6", PrimId::mul, {rand_array({1000000}, 11), Array::scalar(1.5)}, {}},
+      {"gt 1e6", PrimId::gt, {rand_array({1000000}, 11), Array::scalar(0.0)}, {}},
+      {"expm1 1e6", PrimId::expm1, {rand_array({1000000}, 11)}, {}},
+      {"select_n 1e6", PrimId::select_n,
+       {Array::from_vector(std::vector<bool>(1000000, true)), rand_array({1000000}, 11),
+        rand_array({1000000}, 12)}, {}},
   };
   std::printf("%-36s %12s %12s %9s\n", "op", "reference ms", "cpu ms", "speedup");
   for (const Op& op : ops) {
@@ -97,5 +103,13 @@ int main(int argc, char** argv) {
   };
   double ref = on(&reference_backend()), cpu = on(&cpu_backend());
   std::printf("%-36s %12.3f %12.3f %8.1fx\n", "selu 1e6 (jit)", ref, cpu, ref / cpu);
+  // Where selu's equations went on the cpu backend (one call).
+  CpuCounters& k = cpu_backend().counters();
+  k.reset();
+  on(&cpu_backend());
+  std::printf("\nselu: %s\nper call on cpu: %.1f loops, %.1f oneDNN eltwise, %.1f reference\n",
+              jaxpr_to_string(selu_jit.optimized_jaxpr(Tensor(x)).jaxpr).c_str(),
+              k.loops.load() / (reps + 1.0), k.eltwise.load() / (reps + 1.0),
+              k.reference.load() / (reps + 1.0));
   return 0;
 }

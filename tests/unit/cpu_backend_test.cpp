@@ -275,7 +275,7 @@ class CpuBackendTest : public QObject {
     Array small = rand_array({7, 3}, 16), small_pos = Array::from_vector(
                                               std::vector<float>(21, 0.75f), {7, 3});
     const int64_t eltwise = count(cpu_backend().counters().eltwise);
-    for (P p : {P::neg, P::abs, P::exp, P::tanh, P::logistic}) {
+    for (P p : {P::neg, P::abs, P::exp, P::expm1, P::tanh, P::logistic}) {
       QVERIFY2(compare(p, {a}, {}) < 1e-5, prim_name(p).data());
       QVERIFY2(compare(p, {small}, {}) < 1e-6, prim_name(p).data());  // the libm loop
     }
@@ -283,11 +283,24 @@ class CpuBackendTest : public QObject {
       QVERIFY2(compare(p, {pos}, {}) < 1e-5, prim_name(p).data());
       QVERIFY2(compare(p, {small_pos}, {}) < 1e-6, prim_name(p).data());
     }
-    QCOMPARE(count(cpu_backend().counters().eltwise) - eltwise, 4);  // exp, tanh, logistic, log
+    // exp, expm1's exp, tanh, logistic, log
+    QCOMPARE(count(cpu_backend().counters().eltwise) - eltwise, 5);
+    // expm1 near 0 and across the switch at |x| = 0.5, relative to each value (no cancellation).
+    std::vector<float> near{1e-7f, -3e-5f, 0.01f, -0.2f, 0.4999f, 0.5f, -0.5f, -0.5001f, 3.0f, -20.f};
+    Array nv = Array::from_vector(near), e = exec(P::expm1, {nv})[0];
+    for (size_t i = 0; i < near.size(); ++i)
+      QVERIFY2(std::fabs(e.at_flat(i) - std::expm1(double(near[i]))) <=
+                   4e-7 * std::fabs(std::expm1(double(near[i]))),
+               qPrintable(QString::number(near[i])));
     for (int64_t y : {2, 3, -2}) QVERIFY(compare(P::integer_pow, {pos}, Params{{"y", y}}) < 1e-5);
     std::vector<bool> pred(3000);
     for (size_t i = 0; i < pred.size(); ++i) pred[i] = i % 3 == 0;
-    QCOMPARE(compare(P::select_n, {Array::from_vector(pred, s), a, b}, {}), 0.0);
+    Array pa = Array::from_vector(pred, s);
+    QCOMPARE(compare(P::select_n, {pa, a, b}, {}), 0.0);
+    const int64_t loops_before = count(cpu_backend().counters().loops);
+    QCOMPARE(compare(P::select_n, {pa, a, scalar}, {}), 0.0);  // selu's select_n b a 0.0
+    QCOMPARE(compare(P::select_n, {Array::from_vector(std::vector<bool>{true}, {}), a, b}, {}), 0.0);
+    QCOMPARE(count(cpu_backend().counters().loops) - loops_before, 2);
     Array x = rand_array({4, 5, 6}, 9);
     CpuCounters& k = cpu_backend().counters();
     const int64_t loops = count(k.loops), ref = count(k.reference);

@@ -3,7 +3,7 @@
 // so g++ vectorizes them; exp, log, tanh and logistic go to oneDNN eltwise, whose vectorized
 // polynomials beat the scalar libm calls a portable loop makes (see bench/ops_bench.cpp).
 // Sums accumulate in double, as the reference kernel does.
-#pragma GCC optimize("O3")
+#pragma GCC optimize("O3", "no-trapping-math")
 #include <cmath>
 #include <limits>
 
@@ -103,6 +103,33 @@ Array integer_pow(const Array& x, int64_t y) {
   });
 }
 
+// exp(x) - 1 without cancellation: a degree-9 Taylor polynomial for |x| < 0.5 (truncation
+// below 6e-10 relative, under float rounding), exp(x) - 1 elsewhere, where 1 - exp(x) >= 0.39
+// keeps the subtraction within a few ulps. Big arrays take the exp from oneDNN.
+Array expm1(const Array& x) {
+  std::optional<Array> fast;
+  if (x.size() >= kEltwiseMin) fast = eltwise(dnnl::algorithm::eltwise_exp, "exp", x);
+  Array e = fast ? *fast : unary(x, [](float v) { return std::exp(v); });
+  Array out = Array::empty(DType::f32, x.shape());
+  const float* a = x.data<float>();
+  const float* ea = e.data<float>();
+  float* y = out.mutable_data<float>();
+  for (int64_t i = 0, n = x.size(); i < n; ++i) {
+    const float v = a[i];
+    float p = v * (1.0f / 362880) + 1.0f / 40320;
+    p = p * v + 1.0f / 5040;
+    p = p * v + 1.0f / 720;
+    p = p * v + 1.0f / 120;
+    p = p * v + 1.0f / 24;
+    p = p * v + 1.0f / 6;
+    p = p * v + 0.5f;
+    p = p * v + 1.0f;
+    const float small = p * v, big = ea[i] - 1.0f;
+    y[i] = std::fabs(v) < 0.5f ? small : big;
+  }
+  return out;
+}
+
 // Sum over axes [0, k) or [k, rank) of a contiguous array, in double.
 std::optional<Array> reduce_sum(const Array& x, const IntList& axes, const Aval& out) {
   const int64_t r = x.rank(), na = static_cast<int64_t>(axes.size());
@@ -143,8 +170,16 @@ std::optional<Array> compare(const Array& x, const Array& z, const Shape& shape,
   const float* a = x.data<float>();
   const float* b = z.data<float>();
   bool* y = out.mutable_data<bool>();
-  const int64_t n = out.size(), ia = x.rank() == 0 ? 0 : 1, ib = z.rank() == 0 ? 0 : 1;
-  for (int64_t i = 0; i < n; ++i) y[i] = f(a[i * ia], b[i * ib]);
+  const int64_t n = out.size();
+  if (x.rank() == 0 && z.rank() != 0) {
+    const float s = a[0];
+    for (int64_t i = 0; i < n; ++i) y[i] = f(s, b[i]);
+  } else if (z.rank() == 0 && x.rank() != 0) {
+    const float s = b[0];
+    for (int64_t i = 0; i < n; ++i) y[i] = f(a[i], s);
+  } else {
+    for (int64_t i = 0; i < n; ++i) y[i] = f(a[i], b[i]);
+  }
   return out;
 }
 
@@ -180,16 +215,17 @@ std::optional<Array> elementwise(PrimId prim, std::span<const Array> in, const P
   }
   if (out.dtype != DType::f32) return std::nullopt;
   if (prim == P::select_n) {
-    // Boolean predicate of the output's shape choosing between two f32 cases of that shape.
+    // Boolean predicate choosing between two f32 cases; any operand may be a rank-0 scalar.
     if (in.size() != 3 || in[0].dtype() != DType::boolean || !all_f32(in.subspan(1))) return {};
     for (const Array& a : in)
-      if (a.shape() != out.shape) return std::nullopt;
+      if (a.rank() != 0 && a.shape() != out.shape) return std::nullopt;
     const bool* p = in[0].data<bool>();
     const float* f = in[1].data<float>();
     const float* t = in[2].data<float>();
+    const int64_t ip = in[0].rank() ? 1 : 0, i_f = in[1].rank() ? 1 : 0, it = in[2].rank() ? 1 : 0;
     Array o = Array::empty(DType::f32, out.shape);
     float* y = o.mutable_data<float>();
-    for (int64_t i = 0, n = o.size(); i < n; ++i) y[i] = p[i] ? t[i] : f[i];
+    for (int64_t i = 0, n = o.size(); i < n; ++i) y[i] = p[i * ip] ? t[i * it] : f[i * i_f];
     r = o;
   } else if (!all_f32(in)) {
     return std::nullopt;
@@ -224,6 +260,9 @@ std::optional<Array> elementwise(PrimId prim, std::span<const Array> in, const P
       case P::tanh:
         if (x.size() >= kEltwiseMin) return eltwise(dnnl::algorithm::eltwise_tanh, "tanh", x);
         r = unary(x, [](float v) { return std::tanh(v); });
+        break;
+      case P::expm1:
+        r = expm1(x);
         break;
       case P::logistic:
         if (x.size() >= kEltwiseMin)
