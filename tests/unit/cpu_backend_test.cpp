@@ -315,6 +315,24 @@ class CpuBackendTest : public QObject {
              (std::vector<int32_t>{2, 4, 6}));
   }
 
+  void transpose_matches_reference() {
+    CpuCounters& k = cpu_backend().counters();
+    const int64_t before = count(k.transpose), ref = count(k.reference);
+    Array x = rand_array({3, 4, 5, 6}, 17);
+    for (IntList perm : {IntList{3, 1, 2, 0}, IntList{1, 0, 2, 3}, IntList{0, 2, 3, 1},
+                         IntList{3, 2, 1, 0}, IntList{0, 1, 2, 3}})
+      QCOMPARE(compare(PrimId::transpose, {x}, Params{{"permutation", perm}}), 0.0);
+    Array ones_axis = rand_array({1, 7, 1, 5}, 18);
+    QCOMPARE(compare(PrimId::transpose, {ones_axis}, Params{{"permutation", IntList{2, 1, 0, 3}}}),
+             0.0);
+    QCOMPARE(count(k.transpose) - before, 6);
+    Array i = Array::from_vector(std::vector<int32_t>{1, 2, 3, 4, 5, 6}, {2, 3});
+    QCOMPARE(exec(PrimId::transpose, {i}, Params{{"permutation", IntList{1, 0}}})[0]
+                 .to_vector<int32_t>(),
+             (std::vector<int32_t>{1, 4, 2, 5, 3, 6}));
+    QCOMPARE(count(k.reference) - ref, 1);  // integers: reference
+  }
+
   void primitive_cache_hits_on_repeated_calls() {
     CpuBackend& cpu = cpu_backend();
     CpuCounters& k = cpu.counters();

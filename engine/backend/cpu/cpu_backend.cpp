@@ -10,9 +10,10 @@ namespace engine {
 
 void CpuCounters::reset() {
   for (auto* c : {&matmul, &conv_forward, &conv_backward_weights, &conv_backward_data,
-                  &pooling, &loops, &eltwise,
+                  &pooling, &transpose, &loops, &eltwise,
                   &reference, &cache_builds, &cache_hits})
     c->store(0);
+  for (auto& c : reference_by_prim) c.store(0);
 }
 
 std::vector<Array> CpuBackend::execute(PrimId prim, std::span<const Array> inputs,
@@ -30,12 +31,14 @@ std::vector<Array> CpuBackend::execute(PrimId prim, std::span<const Array> input
     case PrimId::reduce_window_max:
       fast = cpu::pooling(prim, inputs[0], params, out_avals[0]);
       break;
+    case PrimId::transpose: fast = cpu::transpose(inputs[0], params, out_avals[0]); break;
     default:
       if (out_avals.size() == 1) fast = cpu::elementwise(prim, inputs, params, out_avals[0]);
   }
   if (fast) return {std::move(*fast)};
   GS_CHECK(r.impl, "primitive " + std::string(r.name) + " has no kernel on the cpu backend");
   ++counters().reference;
+  ++counters().reference_by_prim[static_cast<size_t>(prim)];
   return r.impl(inputs, params, out_avals);
 }
 

@@ -8,6 +8,7 @@
 // life of the process; a jitted step run many times never rebuilds them. oneDNN parallelizes with
 // OpenMP, so OMP_NUM_THREADS sets the thread count (all cores by default).
 #pragma once
+#include <array>
 #include <atomic>
 #include <cstdint>
 
@@ -22,9 +23,11 @@ struct CpuCounters {
   std::atomic<int64_t> conv_backward_weights{0};  // a forward conv computed as oneDNN bwd-weights
   std::atomic<int64_t> conv_backward_data{0};  // an lhs-dilated conv as oneDNN bwd-data
   std::atomic<int64_t> pooling{0};
+  std::atomic<int64_t> transpose{0};   // oneDNN reorder
   std::atomic<int64_t> loops{0};       // our own elementwise / reduction loops
   std::atomic<int64_t> eltwise{0};     // oneDNN eltwise
   std::atomic<int64_t> reference{0};   // rules(prim).impl
+  std::array<std::atomic<int64_t>, kNumPrimitives> reference_by_prim{};  // ... per PrimId
   std::atomic<int64_t> cache_builds{0};  // oneDNN primitives (or reorders) created
   std::atomic<int64_t> cache_hits{0};    // ... found in the cache instead
   void reset();

@@ -16,6 +16,8 @@ std::optional<Array> dot_general(std::span<const Array> in, const Params& params
 std::optional<Array> conv(std::span<const Array> in, const Params& params, const Aval& out);
 // reduce_window_sum / reduce_window_max over (N, spatial..., C) as oneDNN pooling.
 std::optional<Array> pooling(PrimId prim, const Array& x, const Params& params, const Aval& out);
+// transpose of an f32 array as one oneDNN reorder.
+std::optional<Array> transpose(const Array& x, const Params& params, const Aval& out);
 // f32 elementwise ops and reduce_sum over leading or trailing axes.
 std::optional<Array> elementwise(PrimId prim, std::span<const Array> in, const Params& params,
                                  const Aval& out);
