@@ -2,6 +2,7 @@
 #include <vector>
 
 #include "engine/backend/backend.h"
+#include "engine/backend/cpu/cpu_backend.h"
 
 namespace engine {
 
@@ -44,6 +45,7 @@ Backend& reference_backend() {
 
 Backend& default_backend() {
   if (thread_default) return *thread_default;
+  register_cpu_backend();  // the cpu backend is the process default once anything asks
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
   return r.process_default ? *r.process_default : reference_backend();
@@ -60,6 +62,7 @@ void register_backend(Backend* backend, bool make_process_default) {
 
 Backend* find_backend(const std::string& name) {
   if (name == "reference") return &reference_backend();
+  register_cpu_backend();
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
   for (Backend* b : r.backends)

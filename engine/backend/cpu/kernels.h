@@ -1,0 +1,25 @@
+// Internal to backend/cpu: the fast kernels. Each returns std::nullopt when its case has no fast
+// kernel (another dtype, layout or parameter), and the backend then runs the reference kernel.
+#pragma once
+#include <optional>
+#include <span>
+
+#include "engine/core/array.h"
+#include "engine/ir/params.h"
+#include "engine/ops/primitive.h"
+
+namespace engine::cpu {
+
+// dot_general as one oneDNN (batched) matmul over strided views of the operands.
+std::optional<Array> dot_general(std::span<const Array> in, const Params& params, const Aval& out);
+// conv_general_dilated as oneDNN convolution forward, or as backward-weights (see conv.cpp).
+std::optional<Array> conv(std::span<const Array> in, const Params& params, const Aval& out);
+// reduce_window_sum / reduce_window_max over (N, spatial..., C) as oneDNN pooling.
+std::optional<Array> pooling(PrimId prim, const Array& x, const Params& params, const Aval& out);
+// transpose of an f32 array as one oneDNN reorder.
+std::optional<Array> transpose(const Array& x, const Params& params, const Aval& out);
+// f32 elementwise ops and reduce_sum over leading or trailing axes.
+std::optional<Array> elementwise(PrimId prim, std::span<const Array> in, const Params& params,
+                                 const Aval& out);
+
+}  // namespace engine::cpu

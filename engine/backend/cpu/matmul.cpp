@@ -1,0 +1,108 @@
+// dot_general → oneDNN matmul. The operands are described, not copied: lhs as [B, M, K] and rhs
+// as [B, K, N] with strides read off their row-major layouts, which works whenever each group of
+// axes (batch, free, contracting), taken in dot_general's order, is one stride-compatible block
+// of memory. A logical transpose (x^T @ y, x @ y^T, as reverse mode emits) is then only a change
+// of strides, which oneDNN's gemm handles natively. The output [B, M, N] is dot_general's own
+// row-major layout (batch, lhs free, rhs free).
+#include <algorithm>
+
+#include "engine/backend/cpu/cpu_backend.h"
+#include "engine/backend/cpu/kernels.h"
+#include "engine/backend/cpu/onednn_cache.h"
+
+namespace engine::cpu {
+
+namespace {
+
+using dnnl::memory;
+
+struct Dim {
+  int64_t size = 1, stride = 0;
+};
+
+// The axes of `group` (in that order) merged into one dimension, if their row-major strides
+// allow it; size-1 axes never matter.
+std::optional<Dim> merge(const Shape& shape, const std::vector<int64_t>& strides,
+                         const IntList& group) {
+  Dim d;
+  int64_t prev = -1;
+  for (int64_t a : group) {
+    if (shape[a] == 1) continue;
+    if (prev >= 0 && strides[prev] != strides[a] * shape[a]) return std::nullopt;
+    d.size *= shape[a];
+    d.stride = strides[a];
+    prev = a;
+  }
+  return d;
+}
+
+IntList free_axes(int64_t rank, const IntList& contract, const IntList& batch) {
+  IntList out;
+  for (int64_t i = 0; i < rank; ++i)
+    if (std::find(contract.begin(), contract.end(), i) == contract.end() &&
+        std::find(batch.begin(), batch.end(), i) == batch.end())
+      out.push_back(i);
+  return out;
+}
+
+// [B, X, Y] of an operand; size-1 dims get the outermost stride so the view stays plain.
+std::optional<memory::desc> view(const Array& a, const IntList& g0, const IntList& g1,
+                                 const IntList& g2, std::string& key) {
+  auto st = row_major_strides(a.shape());
+  auto d0 = merge(a.shape(), st, g0), d1 = merge(a.shape(), st, g1), d2 = merge(a.shape(), st, g2);
+  if (!d0 || !d1 || !d2) return std::nullopt;
+  const int64_t total = std::max<int64_t>(a.size(), 1);
+  memory::dims dims{d0->size, d1->size, d2->size}, strides{d0->stride, d1->stride, d2->stride};
+  for (int i = 0; i < 3; ++i)
+    if (dims[i] == 1) strides[i] = total;
+  key += key_of(dims) + key_of(strides);
+  return f32_desc(dims, strides);
+}
+
+struct MatmulPlan : Plan {
+  memory::desc src, weights, dst;
+  dnnl::matmul prim;
+};
+
+}  // namespace
+
+std::optional<Array> dot_general(std::span<const Array> in, const Params& params, const Aval& out) {
+  const Array &l = in[0], &r = in[1];
+  if (l.dtype() != DType::f32 || out.dtype != DType::f32) return std::nullopt;
+  if (l.size() == 0 || r.size() == 0 || shape_size(out.shape) == 0) return std::nullopt;
+  const IntLists& d = params.get<IntLists>("dimension_numbers");
+  const IntList &lc = d[0], &rc = d[1], &lb = d[2], &rb = d[3];
+  std::string key = "matmul";
+  auto src = view(l, lb, free_axes(l.rank(), lc, lb), lc, key);
+  auto wei = view(r, rb, rc, free_axes(r.rank(), rc, rb), key);
+  if (!src || !wei) return std::nullopt;
+  auto plan = cached_plan(key, [&]() -> std::shared_ptr<Plan> {
+    auto p = std::make_shared<MatmulPlan>();
+    p->src = *src;
+    p->weights = *wei;
+    const memory::dims& sd = src->dims();
+    const memory::dims& wd = wei->dims();
+    p->dst = memory::desc({sd[0], sd[1], wd[2]}, memory::data_type::f32, memory::format_tag::abc);
+    try {
+      p->prim = dnnl::matmul(dnnl::matmul::primitive_desc(
+          dnnl::matmul::desc(p->src, p->weights, p->dst), onednn_engine()));
+    } catch (const dnnl::error&) {
+      return nullptr;  // a stride pattern oneDNN does not take
+    }
+    return p;
+  });
+  if (!plan) return std::nullopt;
+  const auto& mp = static_cast<const MatmulPlan&>(*plan);
+  Array result = Array::empty(DType::f32, out.shape);
+  dnnl::engine& eng = onednn_engine();
+  memory a(mp.src, eng, const_cast<void*>(l.raw()));
+  memory b(mp.weights, eng, const_cast<void*>(r.raw()));
+  memory c(mp.dst, eng, result.mutable_raw());
+  dnnl::stream& s = onednn_stream();
+  mp.prim.execute(s, {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, c}});
+  s.wait();
+  ++cpu_backend().counters().matmul;
+  return result;
+}
+
+}  // namespace engine::cpu

@@ -1,0 +1,93 @@
+#include "engine/backend/cpu/onednn_cache.h"
+
+#include <cstdlib>
+#include <mutex>
+
+#include "engine/backend/cpu/cpu_backend.h"
+
+namespace engine::cpu {
+
+dnnl::engine& onednn_engine() {
+  static dnnl::engine eng(dnnl::engine::kind::cpu, 0);
+  return eng;
+}
+
+dnnl::stream& onednn_stream() {
+  thread_local dnnl::stream s(onednn_engine());
+  return s;
+}
+
+namespace {
+struct Cache {
+  std::mutex mutex;
+  std::unordered_map<std::string, std::shared_ptr<const Plan>> plans;
+};
+Cache& cache() {
+  static Cache c;
+  return c;
+}
+}  // namespace
+
+std::shared_ptr<const Plan> cached_plan(const std::string& key,
+                                        const std::function<std::shared_ptr<Plan>()>& make) {
+  Cache& c = cache();
+  CpuCounters& counters = cpu_backend().counters();
+  {
+    std::lock_guard lock(c.mutex);
+    auto it = c.plans.find(key);
+    if (it != c.plans.end()) {
+      ++counters.cache_hits;
+      return it->second;
+    }
+  }
+  // Built outside the lock (primitive creation can take milliseconds); two threads racing on one
+  // key both build, and the first insert wins.
+  std::shared_ptr<const Plan> plan = make();
+  ++counters.cache_builds;
+  std::lock_guard lock(c.mutex);
+  return c.plans.emplace(key, std::move(plan)).first->second;
+}
+
+int64_t plan_cache_size() {
+  std::lock_guard lock(cache().mutex);
+  return static_cast<int64_t>(cache().plans.size());
+}
+
+std::string key_of(const std::vector<int64_t>& v) {
+  std::string s = "(";
+  for (int64_t x : v) s += std::to_string(x) + ",";
+  return s + ")";
+}
+
+Reorder::Reorder(const dnnl::memory::desc& from_md, const dnnl::memory::desc& to_md)
+    : needed(from_md != to_md), from(from_md), to(to_md) {
+  if (needed)
+    prim = dnnl::reorder(dnnl::reorder::primitive_desc(onednn_engine(), from, onednn_engine(), to));
+}
+
+Scratch::Scratch(size_t nbytes) {
+  data = std::aligned_alloc(64, (nbytes + 63) / 64 * 64);
+  if (!data) throw std::bad_alloc();
+}
+Scratch::~Scratch() { std::free(data); }
+
+dnnl::memory primitive_side(const Reorder& r, void* user, std::unique_ptr<Scratch>& scratch,
+                            bool fill) {
+  dnnl::engine& eng = onednn_engine();
+  if (!r.needed) return dnnl::memory(r.from, eng, user);
+  scratch = std::make_unique<Scratch>(r.to.get_size());
+  dnnl::memory out(r.to, eng, scratch->data);
+  if (fill) {
+    dnnl::memory in(r.from, eng, user);
+    r.prim.execute(onednn_stream(), in, out);
+  }
+  return out;
+}
+
+void write_back(const Reorder& back, const dnnl::memory& result, void* user) {
+  if (!back.needed) return;
+  dnnl::memory out(back.to, onednn_engine(), user);
+  back.prim.execute(onednn_stream(), const_cast<dnnl::memory&>(result), out);
+}
+
+}  // namespace engine::cpu

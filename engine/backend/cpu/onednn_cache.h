@@ -1,0 +1,67 @@
+// Internal to backend/cpu: the oneDNN engine, a stream per thread, and the process-wide cache of
+// primitives keyed by everything that determines them (kind, dims, strides, dtype, params).
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "engine/core/shape.h"
+
+namespace engine::cpu {
+
+dnnl::engine& onednn_engine();
+dnnl::stream& onednn_stream();  // thread-local: a stream is not shared between threads
+
+// A cached plan: the primitive plus whatever a kernel needs to run it (memory descriptors of the
+// layouts the primitive chose, reorders into and out of them).
+struct Plan {
+  virtual ~Plan() = default;
+};
+
+// Returns the plan for key, building it with make() on a miss. make() may return nullptr (the
+// case has no oneDNN kernel); that answer is cached too, so the check is not repeated. Thread
+// safe: the map is guarded by a mutex; plans are immutable once built and oneDNN primitives may
+// execute concurrently.
+std::shared_ptr<const Plan> cached_plan(const std::string& key,
+                                        const std::function<std::shared_ptr<Plan>()>& make);
+int64_t plan_cache_size();
+
+// Key fragments.
+std::string key_of(const std::vector<int64_t>& v);
+
+// A memory descriptor over plain strided f32 storage.
+inline dnnl::memory::desc f32_desc(const dnnl::memory::dims& dims,
+                                   const dnnl::memory::dims& strides) {
+  return dnnl::memory::desc(dims, dnnl::memory::data_type::f32, strides);
+}
+
+// A reorder between a user layout and the layout a primitive chose, built once with its plan;
+// a no-op when the two are the same.
+struct Reorder {
+  Reorder() = default;
+  Reorder(const dnnl::memory::desc& from, const dnnl::memory::desc& to);
+  bool needed = false;
+  dnnl::memory::desc from, to;
+  dnnl::reorder prim;
+};
+
+// 64-byte aligned scratch for reordered operands, freed when it goes out of scope.
+struct Scratch {
+  explicit Scratch(size_t nbytes);
+  ~Scratch();
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  void* data = nullptr;
+};
+
+// Memory for the primitive's side of r over user data at `user`: the user buffer itself when no
+// reorder is needed, else a scratch buffer filled (if `fill`) by running the reorder.
+dnnl::memory primitive_side(const Reorder& r, void* user, std::unique_ptr<Scratch>& scratch,
+                            bool fill);
+// Copies the primitive's result back into the user layout when they differ.
+void write_back(const Reorder& back, const dnnl::memory& result, void* user);
+
+}  // namespace engine::cpu
