@@ -10,6 +10,7 @@
 #include "engine/transforms/jvp.h"
 #include "engine/transforms/partial_eval.h"
 #include "engine/transforms/transpose.h"
+#include "unit/test_support.h"
 
 using namespace engine;
 
@@ -30,15 +31,6 @@ bool near(const Tensor& t, const std::vector<float>& want, float tol = 1e-5f) {
 }
 #define QVERIFY_NEAR(t, ...) QVERIFY2(near(t, __VA_ARGS__), ("got " + Tensor(t).str()).c_str())
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
 #define QVERIFY_ERROR(expr, fragment)                                        \
   do {                                                                      \
     std::string msg = error_of([&] { (void)(expr); });                      \

@@ -10,6 +10,7 @@
 #include "engine/ir/interpreter.h"
 #include "engine/numpy.h"
 #include "engine/transforms/jvp.h"
+#include "unit/test_support.h"
 
 using namespace engine;
 
@@ -23,15 +24,6 @@ std::string parsed(const std::string& source) {
   return expr::to_string(expr::parse_program(source));
 }
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 std::string parse_error(const std::string& source) {
   return error_of([&] { expr::parse_program(source); });

@@ -10,6 +10,7 @@
 #include "engine/ir/trace.h"
 #include "engine/numpy.h"
 #include "engine/transforms/jvp.h"
+#include "unit/test_support.h"
 
 using namespace engine;
 
@@ -54,15 +55,6 @@ double max_abs_diff(const Tensor& a, const Tensor& b) {
   return m;
 }
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
 #define EXPECT_ERROR(expr, ...)                                                         \
   do {                                                                                  \
     std::string msg_ = error_of([&] { (void)(expr); });                                 \

@@ -12,6 +12,7 @@
 #include "engine/transforms/jvp.h"
 #include "engine/transforms/make_jaxpr.h"
 #include "engine/transforms/vmap.h"
+#include "unit/test_support.h"
 
 using namespace engine;
 
@@ -30,15 +31,6 @@ Array randu(Shape shape, uint32_t seed) {
 
 bool same(const Tensor& a, const Tensor& b) { return a.array().same_values(b.array()); }
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 

@@ -9,6 +9,7 @@
 #include "engine/ir/trace.h"
 #include "engine/numpy.h"
 #include "engine/transforms/jvp.h"
+#include "unit/test_support.h"
 
 namespace linalg_checks {
 
@@ -55,15 +56,6 @@ inline double max_err(const std::vector<double>& got, const std::vector<double>&
       QFAIL(qPrintable(QString("max relative error %1 > %2").arg(err_).arg(tol))); \
   } while (0)
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 // The equation of `prim` that fn binds when traced on the given avals (its params are what the
 // API sets, so rules are checked with real params).

@@ -12,20 +12,12 @@
 #include "engine/transforms/jit.h"
 #include "engine/transforms/vmap.h"
 #include "engine/tree/tree.h"
+#include "unit/test_support.h"
 
 using namespace engine;
 
 namespace {
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 std::vector<double> vals(const Tensor& t) { return t.array().to_vector<double>(); }
 

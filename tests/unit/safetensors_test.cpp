@@ -9,21 +9,13 @@
 #include "engine/core/error.h"
 #include "engine/runs/safetensors.h"
 #include "engine/tree/tree.h"
+#include "unit/test_support.h"
 
 using namespace engine;
 using namespace engine::runs;
 
 namespace {
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 

@@ -3,6 +3,7 @@
 #include <QtTest>
 
 #include "engine/tree/tree.h"
+#include "unit/test_support.h"
 
 using namespace engine;
 
@@ -25,15 +26,6 @@ Array zip(const std::vector<Tensor>& xs, F f) {
   return out;
 }
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 QString q(const std::string& s) { return QString::fromStdString(s); }
 

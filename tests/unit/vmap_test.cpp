@@ -7,6 +7,7 @@
 #include "engine/transforms/jvp.h"
 #include "engine/transforms/make_jaxpr.h"
 #include "engine/transforms/vmap.h"
+#include "unit/test_support.h"
 
 using namespace engine;
 
@@ -72,15 +73,6 @@ void check_against_loop(const std::string& name, const Fn2& f, const Tensor& x, 
   QVERIFY2(same(got, want), mismatch(name, got, want).constData());
 }
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 }  // namespace
 

@@ -26,12 +26,14 @@ Array unary(const Array& x, F f) {
   return out;
 }
 
-template <class F>
-Array binary(const Array& x, const Array& z, const Shape& shape, F f) {
-  Array out = Array::empty(DType::f32, shape);
+// out[i] = f(x[i], z[i]) over f32 operands of one shape, or with one rank-0 operand (the scalar
+// is hoisted so the loop vectorizes); Out is float for arithmetic, bool for comparisons.
+template <class Out, class F>
+Array binary_loop(const Array& x, const Array& z, const Shape& shape, F f) {
+  Array out = Array::empty(dtype_of<Out>(), shape);
   const float* a = x.data<float>();
   const float* b = z.data<float>();
-  float* y = out.mutable_data<float>();
+  Out* y = out.mutable_data<Out>();
   const int64_t n = out.size();
   if (x.rank() == 0 && z.rank() != 0) {
     const float s = a[0];
@@ -43,6 +45,11 @@ Array binary(const Array& x, const Array& z, const Shape& shape, F f) {
     for (int64_t i = 0; i < n; ++i) y[i] = f(a[i], b[i]);
   }
   return out;
+}
+
+template <class F>
+Array binary(const Array& x, const Array& z, const Shape& shape, F f) {
+  return binary_loop<float>(x, z, shape, f);
 }
 
 // NaN-propagating as XLA's max/min, written as selects so that the loop vectorizes.
@@ -166,21 +173,7 @@ std::optional<Array> reduce_sum(const Array& x, const IntList& axes, const Aval&
 template <class F>
 std::optional<Array> compare(const Array& x, const Array& z, const Shape& shape, F f) {
   if (x.dtype() != DType::f32 || z.dtype() != DType::f32) return std::nullopt;
-  Array out = Array::empty(DType::boolean, shape);
-  const float* a = x.data<float>();
-  const float* b = z.data<float>();
-  bool* y = out.mutable_data<bool>();
-  const int64_t n = out.size();
-  if (x.rank() == 0 && z.rank() != 0) {
-    const float s = a[0];
-    for (int64_t i = 0; i < n; ++i) y[i] = f(s, b[i]);
-  } else if (z.rank() == 0 && x.rank() != 0) {
-    const float s = b[0];
-    for (int64_t i = 0; i < n; ++i) y[i] = f(a[i], s);
-  } else {
-    for (int64_t i = 0; i < n; ++i) y[i] = f(a[i], b[i]);
-  }
-  return out;
+  return binary_loop<bool>(x, z, shape, f);
 }
 
 std::optional<Array> comparison(PrimId prim, std::span<const Array> in, const Aval& out) {
