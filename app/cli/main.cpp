@@ -14,7 +14,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // CLI11 prints the help or the usage error; any usage error exits 2, as documented.
+    return app.exit(e) == 0 ? 0 : 2;
   } catch (const engine::Error& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;
