@@ -13,13 +13,17 @@ fail() {
   failures=$((failures + 1))
 }
 
+# run_cli ARGS...: runs the CLI; stdout in $got, exit status in $rc, stderr in $tmp/err.
+run_cli() {
+  got=$("$CLI" "$@" 2>"$tmp/err")
+  rc=$?
+}
+
 # expect_exact DESCRIPTION EXPECTED_STDOUT -- ARGS...
 expect_exact() {
-  local desc="$1" want="$2"
+  local desc="$1" want="$2" got rc
   shift 3
-  local got
-  got=$("$CLI" "$@" 2>"$tmp/err")
-  local rc=$?
+  run_cli "$@"
   if [[ $rc -ne 0 ]]; then fail "$desc: exit $rc: $(cat "$tmp/err")"; return; fi
   if [[ "$got" != "$want" ]]; then fail "$desc:
   got:  $got
@@ -28,11 +32,9 @@ expect_exact() {
 
 # expect_close DESCRIPTION EXPECTED_JSON -- ARGS...: same structure, numbers within 1e-5 relative.
 expect_close() {
-  local desc="$1" want="$2"
+  local desc="$1" want="$2" got rc
   shift 3
-  local got
-  got=$("$CLI" "$@" 2>"$tmp/err")
-  local rc=$?
+  run_cli "$@"
   if [[ $rc -ne 0 ]]; then fail "$desc: exit $rc: $(cat "$tmp/err")"; return; fi
   if ! python3 -c '
 import json, math, sys
@@ -51,12 +53,9 @@ sys.exit(0 if close(json.loads(sys.argv[1]), json.loads(sys.argv[2])) else 1)
 # expect_error DESCRIPTION SUBSTRING -- ARGS...: nonzero exit below 128 (no signal), nothing on
 # stdout, exactly one line on stderr, containing SUBSTRING.
 expect_error() {
-  local desc="$1" want="$2"
+  local desc="$1" want="$2" got rc err
   shift 3
-  local got
-  got=$("$CLI" "$@" 2>"$tmp/err")
-  local rc=$?
-  local err
+  run_cli "$@"
   err=$(cat "$tmp/err")
   if [[ $rc -eq 0 || $rc -ge 128 ]]; then fail "$desc: exit status $rc (stderr: $err)"; return; fi
   if [[ -n "$got" ]]; then fail "$desc: unexpected stdout: $got"; fi
