@@ -2,6 +2,7 @@
 // workloads in bench/torch_reference.py, launched with the same thread count), and the table
 // printer. Benchmarks print; they never assert.
 #pragma once
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -11,6 +12,9 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "engine/numpy.h"
+#include "engine/random/random.h"
 
 namespace bench {
 
@@ -53,6 +57,21 @@ inline std::map<std::string, nlohmann::json> run_torch(const std::vector<std::st
   }
   pclose(p);
   return out;
+}
+
+// What a large sgemm (1024 x 1024 x 1024 through dot_general on the default backend) reaches on
+// this machine with the current thread count: the yardstick for achieved GFLOP/s.
+inline double sgemm_gflops() {
+  using namespace engine;
+  Array a = random::uniform(random::PRNGKey(1), {1024, 1024});
+  Array b = random::uniform(random::PRNGKey(2), {1024, 1024});
+  double best = 1e30;
+  for (int i = 0; i < 5; ++i) {
+    double t0 = now_seconds();
+    Tensor c = matmul(Tensor(a), Tensor(b));
+    best = std::min(best, now_seconds() - t0);
+  }
+  return 2.0 * 1024 * 1024 * 1024 / best * 1e-9;
 }
 
 struct Row {

@@ -7,5 +7,6 @@ namespace cli {
 void add_random_command(CLI::App& app);  // random.cpp
 // jaxpr, jvp, grad, vjp, jacobian of an expression (autodiff_cmds.cpp)
 void add_autodiff_commands(CLI::App& app);
+void add_bench_command(CLI::App& app);  // bench.cpp
 
 }  // namespace cli

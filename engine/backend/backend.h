@@ -13,6 +13,15 @@
 
 namespace engine {
 
+// One equation made ready at compile time for known input and output avals: what depends only
+// on shapes (the kernel chosen, oneDNN primitives and layouts, the shape rule's answer) is
+// settled once, so that running it only dispatches. Must give execute()'s results.
+class PreparedKernel {
+ public:
+  virtual ~PreparedKernel() = default;
+  virtual std::vector<Array> run(std::span<const Array> inputs) const = 0;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -20,6 +29,10 @@ class Backend {
   // One primitive, eagerly. Checks shapes with the primitive's shape rule first.
   virtual std::vector<Array> execute(PrimId prim, std::span<const Array> inputs,
                                      const Params& params) = 0;
+  // The equation prim(inputs of avals `in`) -> `out`, prepared (see PreparedKernel). The default
+  // calls execute() each time. params must outlive the kernel (the compiled jaxpr owns them).
+  virtual std::unique_ptr<PreparedKernel> prepare(PrimId prim, std::span<const Aval> in,
+                                                  const Params& params, std::span<const Aval> out);
 };
 
 // The plain-loop reference implementation (each primitive's impl rule).

@@ -1,9 +1,9 @@
 // Executable: a jaxpr compiled once for one backend and run many times (what jit caches).
 //
-// compile() is the seam where a backend plugs in its own compiler (buffer planning, prebuilt
-// oneDNN primitives). Today the jaxpr runs step by step: elementwise chains fused into one tiled
-// loop each (compile/fusion.h), every other equation through backend.execute(), with each
-// intermediate freed after its last use.
+// compile() prepares each equation once with the backend (Backend::prepare: oneDNN primitives
+// built, shape rules answered), fuses elementwise chains into one tiled loop each
+// (compile/fusion.h) and frees each intermediate after its last use into a buffer pool that the
+// next arrays of the same size reuse (core/buffer_pool.h).
 #pragma once
 #include <memory>
 #include <span>

@@ -45,7 +45,8 @@ ClosedJaxpr cse(const ClosedJaxpr& cj, PassStats* stats = nullptr);
 ClosedJaxpr fold_constants(const ClosedJaxpr& cj, const PassOptions& options = {}, PassStats* stats = nullptr);
 // Algebraic simplification of what tracing and autodiff emit: x*1, x/1, x+0, x-0, 0*x, a scalar
 // broadcast feeding a binary elementwise op (the primitive takes the scalar itself), and
-// convert_element_type / reshape / squeeze / transpose / broadcast_in_dim / reduce_sum that do nothing.
+// convert_element_type / reshape / squeeze / transpose / broadcast_in_dim / reduce_sum that do nothing,
+// and a transpose that swaps the free axes of its dot_general (the product of the swapped operands).
 ClosedJaxpr simplify(const ClosedJaxpr& cj, const PassOptions& options = {}, PassStats* stats = nullptr);
 
 // The pipeline jit runs: simplify, fold, cse until a fixed point, then dce.

@@ -31,9 +31,15 @@ class Simplifier {
  public:
   Simplifier(const ClosedJaxpr& cj, const PassOptions& options)
       : out_{cj.jaxpr, cj.consts}, options_(options), subst_(cj.jaxpr.avals.size()),
-        def_(cj.jaxpr.avals.size(), -1), const_of_(cj.jaxpr.avals.size(), -1) {
+        def_(cj.jaxpr.avals.size(), -1), const_of_(cj.jaxpr.avals.size(), -1),
+        uses_(cj.jaxpr.avals.size(), 0) {
     for (size_t i = 0; i < cj.jaxpr.constvars.size(); ++i)
       if (cj.consts[i].is_concrete()) const_of_[cj.jaxpr.constvars[i]] = static_cast<int>(i);
+    for (const Eqn& e : cj.jaxpr.eqns)
+      for (const Atom& a : e.inputs)
+        if (!a.is_literal()) ++uses_[a.var];
+    for (const Atom& a : cj.jaxpr.outvars)
+      if (!a.is_literal()) ++uses_[a.var];
   }
 
   ClosedJaxpr run(PassStats* stats) {
@@ -42,10 +48,13 @@ class Simplifier {
       subst_.apply_to_inputs(e);
       bool changed = scalarize_operands(e);
       if (std::optional<Atom> same = forwarded(e)) {
+        // The forwarded variable takes over the output's readers (and loses e's read).
+        if (!same->is_literal()) uses_[same->var] += uses_[e.outputs[0]] - 1;
         subst_.set(e.outputs[0], *same);
         changed = true;
       } else {
         changed = zero_product(e) || changed;
+        changed = transposed_product(e) || changed;
         for (int v : e.outputs) def_[v] = static_cast<int>(eqns_.size());
         eqns_.push_back(std::move(e));
       }
@@ -161,12 +170,39 @@ class Simplifier {
     return true;
   }
 
+  // transpose(dot_general(a, b)) that only swaps the two free blocks of the product's
+  // (batch, lhs free, rhs free) layout is dot_general(b, a): reverse mode emits it for every
+  // weight gradient, and the product with swapped operands writes the wanted layout directly
+  // instead of a whole extra pass through memory. Each output element sums the same products in
+  // the same order, so values are unchanged. Only when the transpose is the product's one reader.
+  bool transposed_product(Eqn& e) const {
+    if (e.prim != P::transpose || e.inputs[0].is_literal()) return false;
+    const int v = e.inputs[0].var;
+    if (def_[v] < 0 || uses_[v] != 1) return false;
+    const Eqn& dot = eqns_[def_[v]];
+    if (dot.prim != P::dot_general || dot.outputs.size() != 1 || dot.outputs[0] != v) return false;
+    const IntLists& d = dot.params.get<IntLists>("dimension_numbers");
+    const int64_t nb = static_cast<int64_t>(d[2].size());
+    const int64_t nl = aval(dot.inputs[0]).rank() - nb - static_cast<int64_t>(d[0].size());
+    const int64_t nr = aval(dot.inputs[1]).rank() - nb - static_cast<int64_t>(d[1].size());
+    IntList swap(nb);
+    std::iota(swap.begin(), swap.end(), 0);
+    for (int64_t i = 0; i < nr; ++i) swap.push_back(nb + nl + i);
+    for (int64_t i = 0; i < nl; ++i) swap.push_back(nb + i);
+    if (nl == 0 || nr == 0 || e.params.ints("permutation") != swap) return false;
+    Params p = dot.params;
+    p.set("dimension_numbers", IntLists{d[1], d[0], d[3], d[2]});
+    e = Eqn{P::dot_general, std::move(p), {dot.inputs[1], dot.inputs[0]}, e.outputs};
+    return true;
+  }
+
   ClosedJaxpr out_;
   const PassOptions& options_;
   Substitution subst_;
   std::vector<Eqn> eqns_;
   std::vector<int> def_;       // variable -> index of its equation in eqns_, or -1
   std::vector<int> const_of_;  // variable -> index of its concrete const, or -1
+  std::vector<int> uses_;      // variable -> readers in the input jaxpr (equations and outputs)
 };
 
 }  // namespace

@@ -3,17 +3,45 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <new>
+
+#include "engine/core/buffer_pool.h"
 
 namespace engine {
 
-Buffer::Buffer(size_t nbytes) : nbytes_(nbytes) {
-  // aligned_alloc wants a size that is a multiple of the alignment, and never zero.
-  size_t rounded = (std::max<size_t>(nbytes, 1) + 63) / 64 * 64;
-  data_ = std::aligned_alloc(64, rounded);
-  if (!data_) throw Error("out of memory allocating " + std::to_string(nbytes) + " bytes");
+namespace {
+
+// Every block starts with a 64-byte header holding the pool it returns to (null for blocks of
+// the system allocator), so that data stays 64-byte aligned and Buffer needs no extra field.
+constexpr size_t kHeader = 64;
+static_assert(sizeof(std::shared_ptr<BufferPool>) <= kHeader);
+
+// aligned_alloc wants a size that is a multiple of the alignment, and never zero.
+size_t block_size(size_t nbytes) { return kHeader + (std::max<size_t>(nbytes, 1) + 63) / 64 * 64; }
+
+std::shared_ptr<BufferPool>& pool_of(void* data) {
+  return *std::launder(reinterpret_cast<std::shared_ptr<BufferPool>*>(static_cast<char*>(data) - kHeader));
 }
 
-Buffer::~Buffer() { std::free(data_); }
+}  // namespace
+
+Buffer::Buffer(size_t nbytes) : nbytes_(nbytes) {
+  const size_t size = block_size(nbytes);
+  BufferPool* pool = BufferPool::current();
+  void* block = pool ? pool->take(size) : nullptr;
+  if (!block) block = std::aligned_alloc(64, size);
+  if (!block) throw Error("out of memory allocating " + std::to_string(nbytes) + " bytes");
+  new (block) std::shared_ptr<BufferPool>(pool ? pool->shared_from_this() : nullptr);
+  data_ = static_cast<char*>(block) + kHeader;
+}
+
+Buffer::~Buffer() {
+  std::shared_ptr<BufferPool> pool = std::move(pool_of(data_));
+  pool_of(data_).~shared_ptr();
+  void* block = static_cast<char*>(data_) - kHeader;
+  if (pool) pool->give(block, block_size(nbytes_));
+  else std::free(block);
+}
 
 Array::Array(std::shared_ptr<Buffer> buffer, DType dtype, Shape shape)
     : buffer_(std::move(buffer)), dtype_(dtype), shape_(std::move(shape)), size_(shape_size(shape_)) {

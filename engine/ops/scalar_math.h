@@ -1,10 +1,13 @@
 // The scalar functions behind the elementwise primitives, shared by the reference kernels and the
 // fused loops of the compiler (compile/fusion.cpp), so both compute bit-identical results.
+// float32 transcendental functions come from vector_math.h (branch-free, so loops vectorize);
+// float64 ones from libm.
 #pragma once
 #include <cmath>
 #include <limits>
 #include <type_traits>
 
+#include "engine/ops/vector_math.h"
 #include "engine/ops/xla_special.h"
 
 namespace engine {
@@ -48,10 +51,24 @@ T erf_of(T v) {
   else return static_cast<T>(std::erf(static_cast<double>(v)));
 }
 
+#define GS_F32_OR_LIBM(name, f32, libm)                            \
+  template <class T>                                               \
+  T name(T v) {                                                    \
+    if constexpr (std::is_same_v<T, float>) return f32(v);         \
+    else return static_cast<T>(libm(static_cast<double>(v)));      \
+  }
+GS_F32_OR_LIBM(exp_of, vmath::exp, std::exp)
+GS_F32_OR_LIBM(log_of, vmath::log, std::log)
+GS_F32_OR_LIBM(expm1_of, vmath::expm1, std::expm1)
+GS_F32_OR_LIBM(log1p_of, vmath::log1p, std::log1p)
+GS_F32_OR_LIBM(tanh_of, vmath::tanh, std::tanh)
+#undef GS_F32_OR_LIBM
+
 template <class T>
 T logistic_of(T v) {
+  if constexpr (std::is_same_v<T, float>) return vmath::logistic(v);
   // 1 / (1 + exp(-v)) overflows gracefully to 0 for very negative v; no NaN either way.
-  return T(1) / (T(1) + std::exp(-v));
+  return T(1) / (T(1) + exp_of(-v));
 }
 
 template <class T>

@@ -6,6 +6,7 @@
 #include "engine/ir/interpreter.h"
 #include "engine/ir/trace.h"
 #include "engine/numpy.h"
+#include "engine/transforms/autodiff.h"
 #include "engine/transforms/jvp.h"
 #include "engine/transforms/make_jaxpr.h"
 #include "engine/transforms/vmap.h"
@@ -114,6 +115,47 @@ class PassesTest : public QObject {
     QCOMPARE(large_out.consts.size(), size_t(1));
     QVERIFY(large_out.consts[0].array().same_values(big));
     check_same_results(large, large_out, "fold large");
+  }
+
+  void transposedProductSwapsItsOperands() {
+    // The weight gradient of x @ w: reverse mode emits dot_general(g, x) then a transpose; the
+    // pass computes dot_general(x, g) directly. Same sums in the same order: same bits (checked on
+    // the reference backend, whose loops fix the order).
+    auto weight_grad = [](Tensor w, Tensor x) {
+      return grad([](const Tensor& ww, const Tensor& xx) { return sum(matmul(xx, ww)); })(w, x);
+    };
+    ClosedJaxpr cj = make_jaxpr([](Tensor x, Tensor g) {
+      return transpose(dot_general(g, x, {{0}, {0}, {}, {}}));
+    })(zeros_f32({4, 3}), zeros_f32({4, 5}));
+    PassStats stats;
+    ClosedJaxpr out = optimize(cj, {}, &stats);
+    QCOMPARE(text(out), QString("{ lambda ; a:f32[4,3] b:f32[4,5]. let c:f32[3,5] = dot_general["
+                                "dimension_numbers=((0,), (0,), (), ()) precision=None "
+                                "preferred_element_type=None] a b in (c,) }"));
+    set_default_backend(&reference_backend());
+    check_same_results(cj, out, "transposed product");
+    // A batched product: the batch axis stays in front.
+    ClosedJaxpr batched = make_jaxpr([](Tensor x, Tensor g) {
+      return transpose(dot_general(g, x, {{1}, {1}, {0}, {0}}), {0, 2, 1});
+    })(zeros_f32({2, 4, 3}), zeros_f32({2, 4, 5}));
+    ClosedJaxpr batched_out = optimize(batched);
+    QCOMPARE(batched_out.jaxpr.eqns.size(), size_t(1));
+    check_same_results(batched, batched_out, "batched transposed product");
+    set_default_backend(nullptr);
+    // Kept when the product has another reader, or when the permutation is not the swap.
+    ClosedJaxpr shared = make_jaxpr([](Tensor x, Tensor g) {
+      Tensor d = dot_general(g, x, {{0}, {0}, {}, {}});
+      return std::make_tuple(transpose(d), d);
+    })(zeros_f32({4, 3}), zeros_f32({4, 5}));
+    QCOMPARE(optimize(shared).jaxpr.eqns.size(), size_t(2));
+    QCOMPARE(optimize(shared).jaxpr.eqns[1].prim, P::transpose);
+    ClosedJaxpr other = make_jaxpr([](Tensor x, Tensor g) {
+      return transpose(dot_general(g, x, {{1}, {1}, {0}, {0}}), {2, 1, 0});
+    })(zeros_f32({2, 4, 3}), zeros_f32({2, 4, 5}));
+    QCOMPARE(optimize(other).jaxpr.eqns.back().prim, P::transpose);
+    // What autodiff emits for a weight gradient has no transpose left.
+    ClosedJaxpr grad_jaxpr = optimize(make_jaxpr(weight_grad)(zeros_f32({3, 5}), zeros_f32({4, 3})));
+    for (const Eqn& e : grad_jaxpr.jaxpr.eqns) QVERIFY(e.prim != P::transpose);
   }
 
   void simplifyForwardsIdentities() {

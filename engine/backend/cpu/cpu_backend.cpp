@@ -18,11 +18,16 @@ void CpuCounters::reset() {
 
 std::vector<Array> CpuBackend::execute(PrimId prim, std::span<const Array> inputs,
                                        const Params& params) {
-  const PrimitiveRules& r = rules(prim);
   std::vector<Aval> in_avals;
   in_avals.reserve(inputs.size());
   for (const Array& a : inputs) in_avals.push_back({a.shape(), a.dtype()});
-  std::vector<Aval> out_avals = r.shape(in_avals, params);
+  std::vector<Aval> out_avals = rules(prim).shape(in_avals, params);
+  return execute_known(prim, inputs, params, out_avals);
+}
+
+std::vector<Array> CpuBackend::execute_known(PrimId prim, std::span<const Array> inputs,
+                                             const Params& params, std::span<const Aval> out_avals) {
+  const PrimitiveRules& r = rules(prim);
   std::optional<Array> fast;
   switch (prim) {
     case PrimId::dot_general: fast = cpu::dot_general(inputs, params, out_avals[0]); break;
@@ -40,6 +45,32 @@ std::vector<Array> CpuBackend::execute(PrimId prim, std::span<const Array> input
   ++counters().reference;
   ++counters().reference_by_prim[static_cast<size_t>(prim)];
   return r.impl(inputs, params, out_avals);
+}
+
+namespace {
+
+// Any primitive with its output avals known: execute_known() without the shape rule.
+class KnownKernel final : public PreparedKernel {
+ public:
+  KnownKernel(PrimId prim, const Params& params, std::span<const Aval> out)
+      : prim_(prim), params_(params), out_(out.begin(), out.end()) {}
+  std::vector<Array> run(std::span<const Array> inputs) const override {
+    return cpu_backend().execute_known(prim_, inputs, params_, out_);
+  }
+
+ private:
+  PrimId prim_;
+  const Params& params_;
+  std::vector<Aval> out_;
+};
+
+}  // namespace
+
+std::unique_ptr<PreparedKernel> CpuBackend::prepare(PrimId prim, std::span<const Aval> in,
+                                                    const Params& params, std::span<const Aval> out) {
+  if (prim == PrimId::dot_general)
+    if (auto k = cpu::prepare_dot_general(in, params, out[0])) return k;
+  return std::make_unique<KnownKernel>(prim, params, out);
 }
 
 CpuCounters& CpuBackend::counters() {

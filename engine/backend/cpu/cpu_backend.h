@@ -38,6 +38,11 @@ class CpuBackend final : public Backend {
   std::string name() const override { return "cpu"; }
   std::vector<Array> execute(PrimId prim, std::span<const Array> inputs,
                              const Params& params) override;
+  // execute() with the output avals already known (a compiled step skips the shape rule).
+  std::vector<Array> execute_known(PrimId prim, std::span<const Array> inputs, const Params& params,
+                                   std::span<const Aval> out_avals);
+  std::unique_ptr<PreparedKernel> prepare(PrimId prim, std::span<const Aval> in, const Params& params,
+                                          std::span<const Aval> out) override;
   CpuCounters& counters();
   int64_t cache_size() const;  // cached oneDNN primitives
 };

@@ -1,7 +1,7 @@
 // f32 elementwise ops and comparisons on contiguous arrays (same shapes, or a rank-0 operand) and
 // reduce_sum over a leading or trailing block of axes. Arithmetic is plain loops, built at -O3
-// so g++ vectorizes them; exp, log, tanh and logistic go to oneDNN eltwise, whose vectorized
-// polynomials beat the scalar libm calls a portable loop makes (see bench/ops_bench.cpp).
+// so g++ vectorizes them; exp, log, tanh and friends use the branch-free polynomials of
+// ops/vector_math.h, which vectorize too and are the reference kernels' functions.
 // Sums accumulate in double, as the reference kernel does.
 #pragma GCC optimize("O3", "no-trapping-math")
 #include <cmath>
@@ -10,6 +10,7 @@
 #include "engine/backend/cpu/cpu_backend.h"
 #include "engine/backend/cpu/kernels.h"
 #include "engine/backend/cpu/onednn_cache.h"
+#include "engine/ops/vector_math.h"
 
 namespace engine::cpu {
 
@@ -64,40 +65,6 @@ inline float min_nan(float a, float b) {
   return b != b ? b : m;
 }
 
-// Below this many elements a oneDNN call (memory objects, dispatch, OpenMP fork) costs more than
-// the scalar loop.
-constexpr int64_t kEltwiseMin = 1024;
-
-struct EltwisePlan : Plan {
-  dnnl::memory::desc md;
-  dnnl::eltwise_forward prim;
-};
-
-std::optional<Array> eltwise(dnnl::algorithm alg, const std::string& name, const Array& x) {
-  auto plan = cached_plan("eltwise_" + name + key_of({x.size()}), [&]() -> std::shared_ptr<Plan> {
-    auto p = std::make_shared<EltwisePlan>();
-    p->md = f32_desc({x.size()}, {1});
-    try {
-      p->prim = dnnl::eltwise_forward(dnnl::eltwise_forward::primitive_desc(
-          dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, alg, p->md, 0.f, 0.f),
-          onednn_engine()));
-    } catch (const dnnl::error&) {
-      return nullptr;
-    }
-    return p;
-  });
-  if (!plan) return std::nullopt;
-  const auto& ep = static_cast<const EltwisePlan&>(*plan);
-  Array out = Array::empty(DType::f32, x.shape());
-  dnnl::memory src(ep.md, onednn_engine(), const_cast<void*>(x.raw()));
-  dnnl::memory dst(ep.md, onednn_engine(), out.mutable_raw());
-  dnnl::stream& s = onednn_stream();
-  ep.prim.execute(s, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
-  s.wait();
-  ++cpu_backend().counters().eltwise;
-  return out;
-}
-
 Array integer_pow(const Array& x, int64_t y) {
   // Square-and-multiply in the reference kernel's order, so the roundings are the same.
   return unary(x, [y](float v) {
@@ -110,31 +77,25 @@ Array integer_pow(const Array& x, int64_t y) {
   });
 }
 
-// exp(x) - 1 without cancellation: a degree-9 Taylor polynomial for |x| < 0.5 (truncation
-// below 6e-10 relative, under float rounding), exp(x) - 1 elsewhere, where 1 - exp(x) >= 0.39
-// keeps the subtraction within a few ulps. Big arrays take the exp from oneDNN.
-Array expm1(const Array& x) {
-  std::optional<Array> fast;
-  if (x.size() >= kEltwiseMin) fast = eltwise(dnnl::algorithm::eltwise_exp, "exp", x);
-  Array e = fast ? *fast : unary(x, [](float v) { return std::exp(v); });
-  Array out = Array::empty(DType::f32, x.shape());
-  const float* a = x.data<float>();
-  const float* ea = e.data<float>();
-  float* y = out.mutable_data<float>();
-  for (int64_t i = 0, n = x.size(); i < n; ++i) {
-    const float v = a[i];
-    float p = v * (1.0f / 362880) + 1.0f / 40320;
-    p = p * v + 1.0f / 5040;
-    p = p * v + 1.0f / 720;
-    p = p * v + 1.0f / 120;
-    p = p * v + 1.0f / 24;
-    p = p * v + 1.0f / 6;
-    p = p * v + 0.5f;
-    p = p * v + 1.0f;
-    const float small = p * v, big = ea[i] - 1.0f;
-    y[i] = std::fabs(v) < 0.5f ? small : big;
+// exp, log, expm1, log1p, tanh, logistic: the reference kernels' own functions
+// (ops/vector_math.h), vectorized here, so results are the reference's bit for bit. Cloned for
+// AVX2; neither clone contracts multiply-adds, so both clones round alike.
+__attribute__((target_clones("avx2", "default"))) void transcendental(PrimId prim, const float* a,
+                                                                       float* y, int64_t n) {
+#define GS_LOOP(f)                                        \
+  _Pragma("omp parallel for simd if (n >= (1 << 16))")  \
+  for (int64_t i = 0; i < n; ++i) y[i] = f(a[i]);          \
+  return
+  switch (prim) {
+    case P::exp: GS_LOOP(vmath::exp);
+    case P::log: GS_LOOP(vmath::log);
+    case P::expm1: GS_LOOP(vmath::expm1);
+    case P::log1p: GS_LOOP(vmath::log1p);
+    case P::tanh: GS_LOOP(vmath::tanh);
+    case P::logistic: GS_LOOP(vmath::logistic);
+    default: return;
   }
-  return out;
+#undef GS_LOOP
 }
 
 // Sum over axes [0, k) or [k, rank) of a contiguous array, in double.
@@ -241,27 +202,12 @@ std::optional<Array> elementwise(PrimId prim, std::span<const Array> in, const P
       case P::sqrt: r = unary(x, [](float v) { return std::sqrt(v); }); break;
       case P::integer_pow: r = integer_pow(x, params.i("y")); break;
       case P::reduce_sum: r = reduce_sum(x, params.ints("axes"), out); break;
-      // Small arrays: the libm loop (what the reference runs) costs less than a primitive call.
-      case P::exp:
-        if (x.size() >= kEltwiseMin) return eltwise(dnnl::algorithm::eltwise_exp, "exp", x);
-        r = unary(x, [](float v) { return std::exp(v); });
+      case P::exp: case P::log: case P::expm1: case P::log1p: case P::tanh: case P::logistic: {
+        Array o = Array::empty(DType::f32, x.shape());
+        transcendental(prim, x.data<float>(), o.mutable_data<float>(), x.size());
+        r = o;
         break;
-      case P::log:
-        if (x.size() >= kEltwiseMin) return eltwise(dnnl::algorithm::eltwise_log, "log", x);
-        r = unary(x, [](float v) { return std::log(v); });
-        break;
-      case P::tanh:
-        if (x.size() >= kEltwiseMin) return eltwise(dnnl::algorithm::eltwise_tanh, "tanh", x);
-        r = unary(x, [](float v) { return std::tanh(v); });
-        break;
-      case P::expm1:
-        r = expm1(x);
-        break;
-      case P::logistic:
-        if (x.size() >= kEltwiseMin)
-          return eltwise(dnnl::algorithm::eltwise_logistic, "logistic", x);
-        r = unary(x, [](float v) { return 1.0f / (1.0f + std::exp(-v)); });
-        break;
+      }
       default: return std::nullopt;
     }
   }

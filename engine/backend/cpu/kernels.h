@@ -4,6 +4,7 @@
 #include <optional>
 #include <span>
 
+#include "engine/backend/backend.h"
 #include "engine/core/array.h"
 #include "engine/ir/params.h"
 #include "engine/ops/primitive.h"
@@ -12,6 +13,9 @@ namespace engine::cpu {
 
 // dot_general as one oneDNN (batched) matmul over strided views of the operands.
 std::optional<Array> dot_general(std::span<const Array> in, const Params& params, const Aval& out);
+// ... with the oneDNN primitive chosen now, for a compiled step; nullptr when it has no kernel.
+std::unique_ptr<PreparedKernel> prepare_dot_general(std::span<const Aval> in, const Params& params,
+                                                    const Aval& out);
 // conv_general_dilated as oneDNN convolution forward, or as backward-weights (see conv.cpp).
 std::optional<Array> conv(std::span<const Array> in, const Params& params, const Aval& out);
 // reduce_window_sum / reduce_window_max over (N, spatial..., C) as oneDNN pooling.

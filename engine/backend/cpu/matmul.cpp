@@ -46,12 +46,12 @@ IntList free_axes(int64_t rank, const IntList& contract, const IntList& batch) {
 }
 
 // [B, X, Y] of an operand; size-1 dims get the outermost stride so the view stays plain.
-std::optional<memory::desc> view(const Array& a, const IntList& g0, const IntList& g1,
+std::optional<memory::desc> view(const Shape& shape, const IntList& g0, const IntList& g1,
                                  const IntList& g2, std::string& key) {
-  auto st = row_major_strides(a.shape());
-  auto d0 = merge(a.shape(), st, g0), d1 = merge(a.shape(), st, g1), d2 = merge(a.shape(), st, g2);
+  auto st = row_major_strides(shape);
+  auto d0 = merge(shape, st, g0), d1 = merge(shape, st, g1), d2 = merge(shape, st, g2);
   if (!d0 || !d1 || !d2) return std::nullopt;
-  const int64_t total = std::max<int64_t>(a.size(), 1);
+  const int64_t total = std::max<int64_t>(shape_size(shape), 1);
   memory::dims dims{d0->size, d1->size, d2->size}, strides{d0->stride, d1->stride, d2->stride};
   for (int i = 0; i < 3; ++i)
     if (dims[i] == 1) strides[i] = total;
@@ -64,19 +64,17 @@ struct MatmulPlan : Plan {
   dnnl::matmul prim;
 };
 
-}  // namespace
-
-std::optional<Array> dot_general(std::span<const Array> in, const Params& params, const Aval& out) {
-  const Array &l = in[0], &r = in[1];
-  if (l.dtype() != DType::f32 || out.dtype != DType::f32) return std::nullopt;
-  if (l.size() == 0 || r.size() == 0 || shape_size(out.shape) == 0) return std::nullopt;
+// The cached plan for these operand avals, or nullptr when oneDNN has no kernel for the case.
+std::shared_ptr<const Plan> matmul_plan(const Aval& l, const Aval& r, const Params& params, const Aval& out) {
+  if (l.dtype != DType::f32 || r.dtype != DType::f32 || out.dtype != DType::f32) return nullptr;
+  if (shape_size(l.shape) == 0 || shape_size(r.shape) == 0 || shape_size(out.shape) == 0) return nullptr;
   const IntLists& d = params.get<IntLists>("dimension_numbers");
   const IntList &lc = d[0], &rc = d[1], &lb = d[2], &rb = d[3];
   std::string key = "matmul";
-  auto src = view(l, lb, free_axes(l.rank(), lc, lb), lc, key);
-  auto wei = view(r, rb, rc, free_axes(r.rank(), rc, rb), key);
-  if (!src || !wei) return std::nullopt;
-  auto plan = cached_plan(key, [&]() -> std::shared_ptr<Plan> {
+  auto src = view(l.shape, lb, free_axes(l.rank(), lc, lb), lc, key);
+  auto wei = view(r.shape, rb, rc, free_axes(r.rank(), rc, rb), key);
+  if (!src || !wei) return nullptr;
+  return cached_plan(key, [&]() -> std::shared_ptr<Plan> {
     auto p = std::make_shared<MatmulPlan>();
     p->src = *src;
     p->weights = *wei;
@@ -91,8 +89,10 @@ std::optional<Array> dot_general(std::span<const Array> in, const Params& params
     }
     return p;
   });
-  if (!plan) return std::nullopt;
-  const auto& mp = static_cast<const MatmulPlan&>(*plan);
+}
+
+Array run_matmul(const Plan& plan, const Array& l, const Array& r, const Aval& out) {
+  const auto& mp = static_cast<const MatmulPlan&>(plan);
   Array result = Array::empty(DType::f32, out.shape);
   dnnl::engine& eng = onednn_engine();
   memory a(mp.src, eng, const_cast<void*>(l.raw()));
@@ -103,6 +103,38 @@ std::optional<Array> dot_general(std::span<const Array> in, const Params& params
   s.wait();
   ++cpu_backend().counters().matmul;
   return result;
+}
+
+}  // namespace
+
+std::optional<Array> dot_general(std::span<const Array> in, const Params& params, const Aval& out) {
+  auto plan = matmul_plan({in[0].shape(), in[0].dtype()}, {in[1].shape(), in[1].dtype()}, params, out);
+  if (!plan) return std::nullopt;
+  return run_matmul(*plan, in[0], in[1], out);
+}
+
+namespace {
+
+// The plan is looked up once, at compile time.
+class MatmulKernel final : public PreparedKernel {
+ public:
+  MatmulKernel(std::shared_ptr<const Plan> plan, const Aval& out) : plan_(std::move(plan)), out_(out) {}
+  std::vector<Array> run(std::span<const Array> in) const override {
+    return {run_matmul(*plan_, in[0], in[1], out_)};
+  }
+
+ private:
+  std::shared_ptr<const Plan> plan_;
+  Aval out_;
+};
+
+}  // namespace
+
+std::unique_ptr<PreparedKernel> prepare_dot_general(std::span<const Aval> in, const Params& params,
+                                                    const Aval& out) {
+  auto plan = matmul_plan(in[0], in[1], params, out);
+  if (!plan) return nullptr;
+  return std::make_unique<MatmulKernel>(std::move(plan), out);
 }
 
 }  // namespace engine::cpu

@@ -8,6 +8,32 @@ namespace engine {
 
 namespace {
 
+class ExecuteKernel final : public PreparedKernel {
+ public:
+  ExecuteKernel(Backend& b, PrimId prim, const Params& params) : backend_(b), prim_(prim), params_(params) {}
+  std::vector<Array> run(std::span<const Array> inputs) const override {
+    return backend_.execute(prim_, inputs, params_);
+  }
+
+ private:
+  Backend& backend_;
+  PrimId prim_;
+  const Params& params_;
+};
+
+// The reference kernel with the output avals computed at compile time.
+class ImplKernel final : public PreparedKernel {
+ public:
+  ImplKernel(PrimId prim, const Params& params, std::span<const Aval> out)
+      : impl_(rules(prim).impl), params_(params), out_(out.begin(), out.end()) {}
+  std::vector<Array> run(std::span<const Array> inputs) const override { return impl_(inputs, params_, out_); }
+
+ private:
+  ImplRule impl_;
+  const Params& params_;
+  std::vector<Aval> out_;
+};
+
 class ReferenceBackend final : public Backend {
  public:
   std::string name() const override { return "reference"; }
@@ -20,6 +46,11 @@ class ReferenceBackend final : public Backend {
     std::vector<Aval> out_avals = r.shape(in_avals, params);
     GS_CHECK(r.impl, "primitive " + std::string(r.name) + " has no reference kernel");
     return r.impl(inputs, params, out_avals);
+  }
+  std::unique_ptr<PreparedKernel> prepare(PrimId prim, std::span<const Aval> in, const Params& params,
+                                          std::span<const Aval> out) override {
+    if (!rules(prim).impl) return Backend::prepare(prim, in, params, out);  // execute() reports it
+    return std::make_unique<ImplKernel>(prim, params, out);
   }
 };
 
@@ -37,6 +68,11 @@ Registry& registry() {
 thread_local Backend* thread_default = nullptr;
 
 }  // namespace
+
+std::unique_ptr<PreparedKernel> Backend::prepare(PrimId prim, std::span<const Aval>, const Params& params,
+                                                 std::span<const Aval>) {
+  return std::make_unique<ExecuteKernel>(*this, prim, params);
+}
 
 Backend& reference_backend() {
   static ReferenceBackend backend;
