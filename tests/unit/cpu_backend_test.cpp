@@ -315,6 +315,28 @@ class CpuBackendTest : public QObject {
              (std::vector<int32_t>{2, 4, 6}));
   }
 
+  void broadcast_matches_reference() {
+    struct Case {
+      Shape in, out;
+      IntList dims;
+    };
+    const std::vector<Case> cases = {{{}, {3, 4}, {}},          {{4}, {3, 4}, {1}},
+                                     {{3}, {3, 4}, {0}},        {{3, 1}, {3, 4}, {0, 1}},
+                                     {{2, 1, 3}, {2, 5, 3}, {0, 1, 2}}, {{5}, {2, 5, 3}, {1}},
+                                     {{2, 3}, {2, 3}, {0, 1}},  {{1}, {7}, {0}}};
+    for (DType dt : {DType::f32, DType::i32, DType::boolean, DType::f64}) {
+      for (const Case& c : cases) {
+        Array x = rand_array(c.in, 21, dt);
+        Params p{{"shape", c.out}, {"broadcast_dimensions", c.dims}};
+        const int64_t loops = count(cpu_backend().counters().loops);
+        Array got = exec(PrimId::broadcast_in_dim, {x}, p)[0];
+        QCOMPARE(count(cpu_backend().counters().loops) - loops, 1);
+        QVERIFY2(got.same_values(reference_backend().execute(PrimId::broadcast_in_dim, std::vector<Array>{x}, p)[0]),
+                 qPrintable(QString::fromStdString(x.aval_str() + " -> " + shape_str(c.out))));
+      }
+    }
+  }
+
   void transpose_matches_reference() {
     CpuCounters& k = cpu_backend().counters();
     const int64_t before = count(k.transpose), ref = count(k.reference);

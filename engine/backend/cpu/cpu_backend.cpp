@@ -37,6 +37,7 @@ std::vector<Array> CpuBackend::execute_known(PrimId prim, std::span<const Array>
       fast = cpu::pooling(prim, inputs[0], params, out_avals[0]);
       break;
     case PrimId::transpose: fast = cpu::transpose(inputs[0], params, out_avals[0]); break;
+    case PrimId::broadcast_in_dim: fast = cpu::broadcast_in_dim(inputs[0], params, out_avals[0]); break;
     default:
       if (out_avals.size() == 1) fast = cpu::elementwise(prim, inputs, params, out_avals[0]);
   }

@@ -20,6 +20,8 @@ std::unique_ptr<PreparedKernel> prepare_dot_general(std::span<const Aval> in, co
 std::optional<Array> conv(std::span<const Array> in, const Params& params, const Aval& out);
 // reduce_window_sum / reduce_window_max over (N, spatial..., C) as oneDNN pooling.
 std::optional<Array> pooling(PrimId prim, const Array& x, const Params& params, const Aval& out);
+// broadcast_in_dim of any dtype as row copies and fills.
+std::optional<Array> broadcast_in_dim(const Array& x, const Params& params, const Aval& out);
 // transpose of an f32 array as one oneDNN reorder.
 std::optional<Array> transpose(const Array& x, const Params& params, const Aval& out);
 // f32 elementwise ops and reduce_sum over leading or trailing axes.
