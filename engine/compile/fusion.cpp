@@ -39,11 +39,20 @@ bool fusible(const Eqn& e, const Jaxpr& j) {
   const Aval& out = j.avals[e.outputs[0]];
   if (!float_or_bool(out.dtype) || out.rank() == 0) return false;
   if (e.prim == P::select_n && e.inputs.size() != 3) return false;
+  if (e.prim == P::broadcast_in_dim) {
+    // Fusible as "a scalar filling the tile" or "a row repeating along the last axis" (a
+    // per-channel bias or BatchNorm statistic), the loop reading the row in place.
+    // The row may carry size-1 axes ([1, 1, 1, C] from a keepdims mean): its data is C values.
+    const Aval& in = j.aval(e.inputs[0]);
+    if (in.rank() == 0) return float_or_bool(in.dtype);
+    const IntList& dims = e.params.ints("broadcast_dimensions");
+    return in.dtype == DType::f32 && in.shape.back() == out.shape.back() &&
+           shape_size(in.shape) == out.shape.back() && dims.back() == out.rank() - 1;
+  }
   for (const Atom& a : e.inputs) {
     const Aval& in = j.aval(a);
     if (!float_or_bool(in.dtype)) return false;
-    // A broadcast is fusible only as "a scalar filling the tile".
-    if (in.rank() != 0 && (in.shape != out.shape || e.prim == P::broadcast_in_dim)) return false;
+    if (in.rank() != 0 && in.shape != out.shape) return false;
   }
   return true;
 }
@@ -203,8 +212,20 @@ __attribute__((target_clones("avx2", "default"))) void apply(const FusedGroup::O
     case P::erf: GS_UNARY(erf_of(v));
     case P::erf_inv: GS_UNARY(erf_inv_of(v));
     case P::integer_pow: {
+      // integer_pow_of's square-and-multiply with the exponent loop outside the element loop, so
+      // that it vectorizes; the same products in the same order.
       const int64_t y = op.int_param;
-      GS_UNARY(integer_pow_of(v, y));
+      float base[kFusionTile];
+      for (int64_t i = 0; i < n; ++i) base[i] = a[i], out[i] = 1.0f;
+      for (int64_t e = y < 0 ? -y : y; e > 0; e >>= 1) {
+        if (e & 1)
+          for (int64_t i = 0; i < n; ++i) out[i] *= base[i];
+        if (e > 1)
+          for (int64_t i = 0; i < n; ++i) base[i] *= base[i];
+      }
+      if (y < 0)
+        for (int64_t i = 0; i < n; ++i) out[i] = 1.0f / out[i];
+      return;
     }
     case P::not_: GS_UNARY(v != 0 ? 0.0f : 1.0f);
     case P::is_finite: GS_UNARY(std::isfinite(v) ? 1.0f : 0.0f);
@@ -259,7 +280,8 @@ std::vector<Array> FusedGroup::run(const std::vector<Array>& inputs) const {
     if (out_f32[o]) direct[output_regs[o]] = out_f32[o];
   const int64_t tiles = (size + kFusionTile - 1) / kFusionTile;
   const int num_inputs = static_cast<int>(input_vars.size());
-#pragma omp parallel
+  // Below 32 tiles (16K elements) waking the other threads costs more than they save.
+#pragma omp parallel if (tiles >= 32)
   {
     // Per thread: scratch for every register that is not read in place from an input array.
     std::vector<float> scratch(static_cast<size_t>(num_regs) * kFusionTile);
@@ -282,7 +304,16 @@ std::vector<Array> FusedGroup::run(const std::vector<Array>& inputs) const {
       for (int r = 0; r < num_inputs; ++r) {
         const Array& a = inputs[r];
         if (a.rank() == 0) continue;
-        if (a.dtype() == DType::f32) {
+        if (a.size() != size) {  // a row broadcast along the last axis
+          const float* src = a.data<float>();
+          const int64_t period = a.size();
+          float* dst = scratch_of(r);
+          for (int64_t i = 0, k = begin % period; i < n; ++i) {
+            dst[i] = src[k];
+            if (++k == period) k = 0;
+          }
+          reg[r] = dst;
+        } else if (a.dtype() == DType::f32) {
           reg[r] = a.data<float>() + begin;  // read in place
         } else {
           const bool* src = a.data<bool>() + begin;

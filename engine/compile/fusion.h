@@ -29,7 +29,9 @@ struct FusedGroup {
     int64_t int_param = 0;  // integer_pow's exponent; convert_element_type: 1 if to bool
   };
   Shape shape;
-  std::vector<int> input_vars;    // jaxpr variables read (each loaded into register i)
+  // jaxpr variables read (each loaded into register i): arrays of the group's shape, scalars,
+  // or f32 rows of the last axis's length that a broadcast_in_dim in the group repeats.
+  std::vector<int> input_vars;
   std::vector<Array> literals;    // literals, loaded into registers after the inputs
   std::vector<Op> ops;
   std::vector<int> output_vars;   // jaxpr variables written

@@ -83,6 +83,32 @@ class FusionTest : public QObject {
     })(x, s);
     check_bitwise(cj, {x, s}, 1);
   }
+
+  void rowBroadcastsRunInsideTheLoop() {
+    // BatchNorm's shape: per-channel rows [C] broadcast over [N, H, W, C]; 3 * 50 * 7 = 1050
+    // elements, so tiles start in the middle of a row. Transcendentals and negative powers too.
+    Array x = normal(8, {3, 5, 10, 7}), mean = normal(9, {7}), scale = normal(10, {7});
+    ClosedJaxpr cj = make_jaxpr([](const Tensor& v, const Tensor& m, const Tensor& g) {
+      Tensor y = (v - m) * g + 0.5;
+      return exp(y) * tanh(y) + integer_pow(y, -2) + log1p(abs(y)) + expm1(y) * sigmoid(y) + log(y * y);
+    })(x, mean, scale);
+    std::vector<Step> steps = plan_fusion(cj.jaxpr);
+    QCOMPARE(steps.size(), size_t{1});
+    QVERIFY(steps[0].group != nullptr);
+    check_bitwise(cj, {x, mean, scale}, 1);
+    // Rows with size-1 axes (a keepdims mean) too.
+    ClosedJaxpr keepdims = make_jaxpr([](const Tensor& v, const Tensor& m) {
+      return exp(v - broadcast_in_dim(m, {3, 5, 10, 7}, {0, 1, 2, 3}));
+    })(x, normal(13, {1, 1, 1, 7}));
+    QCOMPARE(plan_fusion(keepdims.jaxpr).size(), size_t{1});
+    check_bitwise(keepdims, {x, normal(13, {1, 1, 1, 7})}, 1);
+    // A broadcast along another axis stays a plain equation.
+    ClosedJaxpr lead = make_jaxpr([](const Tensor& v, const Tensor& c) {
+      return exp(v + broadcast_in_dim(c, {4, 3}, {0}));
+    })(normal(11, {4, 3}), normal(12, {4}));
+    QCOMPARE(plan_fusion(lead.jaxpr).size(), size_t{2});
+    check_bitwise(lead, {normal(11, {4, 3}), normal(12, {4})}, 1);
+  }
 };
 
 QTEST_APPLESS_MAIN(FusionTest)

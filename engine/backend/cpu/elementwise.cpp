@@ -4,6 +4,8 @@
 // ops/vector_math.h, which vectorize too and are the reference kernels' functions.
 // Sums accumulate in double, as the reference kernel does.
 #pragma GCC optimize("O3", "no-trapping-math")
+#include <omp.h>
+
 #include <cmath>
 #include <limits>
 
@@ -66,15 +68,24 @@ inline float min_nan(float a, float b) {
 }
 
 Array integer_pow(const Array& x, int64_t y) {
-  // Square-and-multiply in the reference kernel's order, so the roundings are the same.
-  return unary(x, [y](float v) {
-    float acc = 1, base = v;
-    for (int64_t e = y < 0 ? -y : y; e > 0; e >>= 1) {
-      if (e & 1) acc *= base;
-      base *= base;
-    }
-    return y < 0 ? 1.0f / acc : acc;
-  });
+  // Square-and-multiply in the reference kernel's order, so the roundings are the same, with the
+  // exponent loop outside the element loops so that they vectorize.
+  Array out = Array::empty(DType::f32, x.shape());
+  Array base_array = Array::empty(DType::f32, x.shape());
+  const float* a = x.data<float>();
+  float* acc = out.mutable_data<float>();
+  float* base = base_array.mutable_data<float>();
+  const int64_t n = x.size();
+  for (int64_t i = 0; i < n; ++i) base[i] = a[i], acc[i] = 1.0f;
+  for (int64_t e = y < 0 ? -y : y; e > 0; e >>= 1) {
+    if (e & 1)
+      for (int64_t i = 0; i < n; ++i) acc[i] *= base[i];
+    if (e > 1)
+      for (int64_t i = 0; i < n; ++i) base[i] *= base[i];
+  }
+  if (y < 0)
+    for (int64_t i = 0; i < n; ++i) acc[i] = 1.0f / acc[i];
+  return out;
 }
 
 // exp, log, expm1, log1p, tanh, logistic: the reference kernels' own functions
@@ -98,8 +109,9 @@ __attribute__((target_clones("avx2", "default"))) void transcendental(PrimId pri
 #undef GS_LOOP
 }
 
-// Sum over axes [0, k) or [k, rank) of a contiguous array, in double.
-std::optional<Array> reduce_sum(const Array& x, const IntList& axes, const Aval& out) {
+// Sum over axes [0, k) or [k, rank) of a contiguous array, in double (cloned for AVX2, whose
+// float-to-double conversions are twice as wide).
+__attribute__((target_clones("avx2", "default"))) std::optional<Array> reduce_sum(const Array& x, const IntList& axes, const Aval& out) {
   const int64_t r = x.rank(), na = static_cast<int64_t>(axes.size());
   if (na == 0 || x.size() == 0) return std::nullopt;
   bool leading = true, trailing = true;
@@ -112,7 +124,10 @@ std::optional<Array> reduce_sum(const Array& x, const IntList& axes, const Aval&
   const float* a = x.data<float>();
   Array result = Array::empty(DType::f32, out.shape);
   float* y = result.mutable_data<float>();
+  // Threads split the outputs, never one output's sum, so every sum keeps the reference order.
+  const bool parallel = x.size() >= (int64_t{1} << 18);
   if (trailing) {
+#pragma omp parallel for if (parallel)
     for (int64_t o = 0; o < n_out; ++o) {
       const float* row = a + o * n_red;
       double acc = 0;
@@ -120,12 +135,17 @@ std::optional<Array> reduce_sum(const Array& x, const IntList& axes, const Aval&
       y[o] = static_cast<float>(acc);
     }
   } else {
-    std::vector<double> acc(static_cast<size_t>(n_out), 0.0);
-    for (int64_t i = 0; i < n_red; ++i) {
-      const float* row = a + i * n_out;
-      for (int64_t o = 0; o < n_out; ++o) acc[o] += row[o];
+#pragma omp parallel if (parallel && n_out >= 16)
+    {
+      const int64_t threads = omp_get_num_threads(), t = omp_get_thread_num();
+      const int64_t begin = n_out * t / threads, end = n_out * (t + 1) / threads;
+      std::vector<double> acc(static_cast<size_t>(end - begin), 0.0);
+      for (int64_t i = 0; i < n_red; ++i) {
+        const float* row = a + i * n_out + begin;
+        for (int64_t o = 0; o < end - begin; ++o) acc[o] += row[o];
+      }
+      for (int64_t o = begin; o < end; ++o) y[o] = static_cast<float>(acc[o - begin]);
     }
-    for (int64_t o = 0; o < n_out; ++o) y[o] = static_cast<float>(acc[o]);
   }
   return result;
 }
@@ -176,10 +196,23 @@ std::optional<Array> elementwise(PrimId prim, std::span<const Array> in, const P
     const bool* p = in[0].data<bool>();
     const float* f = in[1].data<float>();
     const float* t = in[2].data<float>();
-    const int64_t ip = in[0].rank() ? 1 : 0, i_f = in[1].rank() ? 1 : 0, it = in[2].rank() ? 1 : 0;
     Array o = Array::empty(DType::f32, out.shape);
     float* y = o.mutable_data<float>();
-    for (int64_t i = 0, n = o.size(); i < n; ++i) y[i] = p[i * ip] ? t[i * it] : f[i * i_f];
+    const int64_t n = o.size();
+    // The common cases (full predicate, a scalar case as relu's gradient has) as plain loops
+    // that vectorize.
+    if (in[0].rank() && in[1].rank() && in[2].rank()) {
+      for (int64_t i = 0; i < n; ++i) y[i] = p[i] ? t[i] : f[i];
+    } else if (in[0].rank() && !in[1].rank() && in[2].rank()) {
+      const float fs = f[0];
+      for (int64_t i = 0; i < n; ++i) y[i] = p[i] ? t[i] : fs;
+    } else if (in[0].rank() && in[1].rank() && !in[2].rank()) {
+      const float ts = t[0];
+      for (int64_t i = 0; i < n; ++i) y[i] = p[i] ? ts : f[i];
+    } else {
+      const int64_t ip = in[0].rank() ? 1 : 0, i_f = in[1].rank() ? 1 : 0, it = in[2].rank() ? 1 : 0;
+      for (int64_t i = 0; i < n; ++i) y[i] = p[i * ip] ? t[i * it] : f[i * i_f];
+    }
     r = o;
   } else if (!all_f32(in)) {
     return std::nullopt;
