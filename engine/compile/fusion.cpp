@@ -252,7 +252,10 @@ __attribute__((target_clones("avx2", "default"))) void apply(const FusedGroup::O
     case P::ge: GS_BINARY(x >= y ? 1.0f : 0.0f);
     case P::select_n: {
       const float* c1 = in[2];
-      for (int64_t i = 0; i < n; ++i) out[i] = a[i] != 0 ? c1[i] : b[i];
+      for (int64_t i = 0; i < n; ++i) {
+        const float t = c1[i], f = b[i];  // both loaded: a select, not a branch
+        out[i] = a[i] != 0 ? t : f;
+      }
       return;
     }
     default:
@@ -308,9 +311,10 @@ std::vector<Array> FusedGroup::run(const std::vector<Array>& inputs) const {
           const float* src = a.data<float>();
           const int64_t period = a.size();
           float* dst = scratch_of(r);
-          for (int64_t i = 0, k = begin % period; i < n; ++i) {
-            dst[i] = src[k];
-            if (++k == period) k = 0;
+          for (int64_t i = 0, k = begin % period; i < n; k = 0) {
+            const int64_t len = std::min(period - k, n - i);
+            std::copy(src + k, src + k + len, dst + i);
+            i += len;
           }
           reg[r] = dst;
         } else if (a.dtype() == DType::f32) {

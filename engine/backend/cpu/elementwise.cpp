@@ -202,13 +202,22 @@ std::optional<Array> elementwise(PrimId prim, std::span<const Array> in, const P
     // The common cases (full predicate, a scalar case as relu's gradient has) as plain loops
     // that vectorize.
     if (in[0].rank() && in[1].rank() && in[2].rank()) {
-      for (int64_t i = 0; i < n; ++i) y[i] = p[i] ? t[i] : f[i];
+      for (int64_t i = 0; i < n; ++i) {
+        const float ti = t[i], fi = f[i];  // both loaded: a select, not a branch
+        y[i] = p[i] ? ti : fi;
+      }
     } else if (in[0].rank() && !in[1].rank() && in[2].rank()) {
       const float fs = f[0];
-      for (int64_t i = 0; i < n; ++i) y[i] = p[i] ? t[i] : fs;
+      for (int64_t i = 0; i < n; ++i) {
+        const float ti = t[i];
+        y[i] = p[i] ? ti : fs;
+      }
     } else if (in[0].rank() && in[1].rank() && !in[2].rank()) {
       const float ts = t[0];
-      for (int64_t i = 0; i < n; ++i) y[i] = p[i] ? ts : f[i];
+      for (int64_t i = 0; i < n; ++i) {
+        const float fi = f[i];
+        y[i] = p[i] ? ts : fi;
+      }
     } else {
       const int64_t ip = in[0].rank() ? 1 : 0, i_f = in[1].rank() ? 1 : 0, it = in[2].rank() ? 1 : 0;
       for (int64_t i = 0; i < n; ++i) y[i] = p[i * ip] ? t[i * it] : f[i * i_f];
