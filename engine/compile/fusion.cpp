@@ -320,9 +320,10 @@ std::vector<Array> FusedGroup::run(const std::vector<Array>& inputs) const {
         } else if (a.dtype() == DType::f32) {
           reg[r] = a.data<float>() + begin;  // read in place
         } else {
-          const bool* src = a.data<bool>() + begin;
+          // bools read as bytes: g++ vectorizes byte loads, not bool ones.
+          const auto* src = reinterpret_cast<const uint8_t*>(a.data<bool>()) + begin;
           float* dst = scratch_of(r);
-          for (int64_t i = 0; i < n; ++i) dst[i] = src[i] ? 1.0f : 0.0f;
+          for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(src[i] != 0);
           reg[r] = dst;
         }
       }
@@ -336,7 +337,8 @@ std::vector<Array> FusedGroup::run(const std::vector<Array>& inputs) const {
       for (size_t o = 0; o < output_regs.size(); ++o) {
         if (out_f32[o]) continue;
         const float* src = reg[output_regs[o]];
-        for (int64_t i = 0; i < n; ++i) out_bool[o][begin + i] = src[i] != 0;
+        auto* dst = reinterpret_cast<uint8_t*>(out_bool[o]) + begin;
+        for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<uint8_t>(src[i] != 0);
       }
     }
   }

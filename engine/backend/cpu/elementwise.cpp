@@ -6,7 +6,9 @@
 #pragma GCC optimize("O3", "no-trapping-math")
 #include <omp.h>
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 #include "engine/backend/cpu/cpu_backend.h"
@@ -36,16 +38,18 @@ Array binary_loop(const Array& x, const Array& z, const Shape& shape, F f) {
   Array out = Array::empty(dtype_of<Out>(), shape);
   const float* a = x.data<float>();
   const float* b = z.data<float>();
-  Out* y = out.mutable_data<Out>();
+  // bools are stored as bytes: g++ vectorizes byte stores, not bool ones.
+  using Store = std::conditional_t<std::is_same_v<Out, bool>, uint8_t, Out>;
+  Store* y = reinterpret_cast<Store*>(out.mutable_data<Out>());
   const int64_t n = out.size();
   if (x.rank() == 0 && z.rank() != 0) {
     const float s = a[0];
-    for (int64_t i = 0; i < n; ++i) y[i] = f(s, b[i]);
+    for (int64_t i = 0; i < n; ++i) y[i] = static_cast<Store>(f(s, b[i]));
   } else if (z.rank() == 0 && x.rank() != 0) {
     const float s = b[0];
-    for (int64_t i = 0; i < n; ++i) y[i] = f(a[i], s);
+    for (int64_t i = 0; i < n; ++i) y[i] = static_cast<Store>(f(a[i], s));
   } else {
-    for (int64_t i = 0; i < n; ++i) y[i] = f(a[i], b[i]);
+    for (int64_t i = 0; i < n; ++i) y[i] = static_cast<Store>(f(a[i], b[i]));
   }
   return out;
 }
@@ -139,10 +143,12 @@ __attribute__((target_clones("avx2", "default"))) std::optional<Array> reduce_su
     {
       const int64_t threads = omp_get_num_threads(), t = omp_get_thread_num();
       const int64_t begin = n_out * t / threads, end = n_out * (t + 1) / threads;
-      std::vector<double> acc(static_cast<size_t>(end - begin), 0.0);
+      const int64_t width = end - begin;
+      std::vector<double> acc_storage(static_cast<size_t>(width), 0.0);
+      double* __restrict acc = acc_storage.data();
       for (int64_t i = 0; i < n_red; ++i) {
-        const float* row = a + i * n_out + begin;
-        for (int64_t o = 0; o < end - begin; ++o) acc[o] += row[o];
+        const float* __restrict row = a + i * n_out + begin;
+        for (int64_t o = 0; o < width; ++o) acc[o] += row[o];
       }
       for (int64_t o = begin; o < end; ++o) y[o] = static_cast<float>(acc[o - begin]);
     }
@@ -170,6 +176,13 @@ std::optional<Array> comparison(PrimId prim, std::span<const Array> in, const Av
   }
 }
 
+// c ? t : f as bit masks: g++ does not vectorize a select on a bool array, but this it does.
+// (bools are read as bytes for the same reason).
+inline float pick(uint8_t c, float t, float f) {
+  const uint32_t mask = 0u - static_cast<uint32_t>(c != 0);
+  return std::bit_cast<float>((std::bit_cast<uint32_t>(t) & mask) | (std::bit_cast<uint32_t>(f) & ~mask));
+}
+
 bool all_f32(std::span<const Array> in) {
   for (const Array& a : in)
     if (a.dtype() != DType::f32) return false;
@@ -194,6 +207,7 @@ std::optional<Array> elementwise(PrimId prim, std::span<const Array> in, const P
     for (const Array& a : in)
       if (a.rank() != 0 && a.shape() != out.shape) return std::nullopt;
     const bool* p = in[0].data<bool>();
+    const auto* pb = reinterpret_cast<const uint8_t*>(p);
     const float* f = in[1].data<float>();
     const float* t = in[2].data<float>();
     Array o = Array::empty(DType::f32, out.shape);
@@ -202,22 +216,13 @@ std::optional<Array> elementwise(PrimId prim, std::span<const Array> in, const P
     // The common cases (full predicate, a scalar case as relu's gradient has) as plain loops
     // that vectorize.
     if (in[0].rank() && in[1].rank() && in[2].rank()) {
-      for (int64_t i = 0; i < n; ++i) {
-        const float ti = t[i], fi = f[i];  // both loaded: a select, not a branch
-        y[i] = p[i] ? ti : fi;
-      }
+      for (int64_t i = 0; i < n; ++i) y[i] = pick(pb[i], t[i], f[i]);
     } else if (in[0].rank() && !in[1].rank() && in[2].rank()) {
       const float fs = f[0];
-      for (int64_t i = 0; i < n; ++i) {
-        const float ti = t[i];
-        y[i] = p[i] ? ti : fs;
-      }
+      for (int64_t i = 0; i < n; ++i) y[i] = pick(pb[i], t[i], fs);
     } else if (in[0].rank() && in[1].rank() && !in[2].rank()) {
       const float ts = t[0];
-      for (int64_t i = 0; i < n; ++i) {
-        const float fi = f[i];
-        y[i] = p[i] ? ts : fi;
-      }
+      for (int64_t i = 0; i < n; ++i) y[i] = pick(pb[i], ts, f[i]);
     } else {
       const int64_t ip = in[0].rank() ? 1 : 0, i_f = in[1].rank() ? 1 : 0, it = in[2].rank() ? 1 : 0;
       for (int64_t i = 0; i < n; ++i) y[i] = p[i * ip] ? t[i * it] : f[i * i_f];
