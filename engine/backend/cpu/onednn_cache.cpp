@@ -65,11 +65,9 @@ Reorder::Reorder(const dnnl::memory::desc& from_md, const dnnl::memory::desc& to
     prim = dnnl::reorder(dnnl::reorder::primitive_desc(onednn_engine(), from, onednn_engine(), to));
 }
 
-Scratch::Scratch(size_t nbytes) {
-  data = std::aligned_alloc(64, (nbytes + 63) / 64 * 64);
-  if (!data) throw std::bad_alloc();
-}
-Scratch::~Scratch() { std::free(data); }
+Scratch::Scratch(size_t nbytes)
+    : storage(Array::empty(DType::f32, {static_cast<int64_t>((nbytes + 3) / 4)})),
+      data(storage.mutable_raw()) {}
 
 dnnl::memory primitive_side(const Reorder& r, void* user, std::unique_ptr<Scratch>& scratch,
                             bool fill) {

@@ -8,6 +8,7 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "engine/core/array.h"
 #include "engine/core/shape.h"
 
 namespace engine::cpu {
@@ -48,12 +49,13 @@ struct Reorder {
   dnnl::reorder prim;
 };
 
-// 64-byte aligned scratch for reordered operands, freed when it goes out of scope.
+// 64-byte aligned scratch for reordered operands, freed when it goes out of scope. Held as an
+// Array so that inside a compiled step it comes from (and returns to) the step's BufferPool.
 struct Scratch {
   explicit Scratch(size_t nbytes);
-  ~Scratch();
   Scratch(const Scratch&) = delete;
   Scratch& operator=(const Scratch&) = delete;
+  Array storage;
   void* data = nullptr;
 };
 
