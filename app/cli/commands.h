@@ -7,5 +7,7 @@ namespace cli {
 void add_random_command(CLI::App& app);  // random.cpp
 // jaxpr, jvp, grad, vjp, jacobian of an expression (autodiff_cmds.cpp)
 void add_autodiff_commands(CLI::App& app);
+// example NAME: the reference programs of examples/ (example.cpp)
+void add_example_command(CLI::App& app);
 
 }  // namespace cli

@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   app.set_help_all_flag("--help-all", "Print help for every command");
   cli::add_random_command(app);
   cli::add_autodiff_commands(app);
+  cli::add_example_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
