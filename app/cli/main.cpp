@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   cli::add_random_command(app);
   cli::add_autodiff_commands(app);
   cli::add_bench_command(app);
+  cli::add_example_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

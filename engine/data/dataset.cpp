@@ -80,8 +80,9 @@ Dataset load_mnist_idx_dir(const std::string& dir, const std::string& name, int6
 }
 
 Dataset load_mnist_digits_json(const std::string& dir, int64_t limit) {
-  std::vector<float> train_x, test_x;
-  std::vector<int32_t> train_y, test_y;
+  // The package stores the digits class by class. Each split is interleaved round-robin over the
+  // classes (0, 1, ..., 9, 0, 1, ...) so that its first `limit` examples are class-balanced.
+  std::vector<float> pixels[2][10];  // [train/test][digit]
   for (int digit = 0; digit < 10; ++digit) {
     fs::path p = fs::path(dir) / (std::to_string(digit) + ".json");
     std::ifstream in(p);
@@ -98,16 +99,29 @@ Dataset load_mnist_digits_json(const std::string& dir, int64_t limit) {
                                          " values, not a whole number of 28x28 images");
     size_t count = data.size() / 784, n_train = count * 4 / 5;
     for (size_t i = 0; i < count; ++i) {
-      auto& xs = i < n_train ? train_x : test_x;
+      auto& xs = pixels[i < n_train ? 0 : 1][digit];
       for (size_t k = 0; k < 784; ++k) {
         const auto& v = data[i * 784 + k];
         GS_CHECK(v.is_number(), "'" + p.string() + "': value " + std::to_string(i * 784 + k) + " is not a number");
         xs.push_back(v.get<float>());
       }
-      (i < n_train ? train_y : test_y).push_back(digit);
     }
   }
-  auto make = [&](std::vector<float>& x, std::vector<int32_t>& y) {
+  auto make = [&](std::vector<float> (&by_digit)[10]) {
+    std::vector<float> x;
+    std::vector<int32_t> y;
+    for (size_t row = 0;; ++row) {
+      bool any = false;
+      for (int digit = 0; digit < 10; ++digit) {
+        const std::vector<float>& v = by_digit[digit];
+        if ((row + 1) * 784 > v.size()) continue;
+        x.insert(x.end(), v.begin() + static_cast<std::ptrdiff_t>(row * 784),
+                 v.begin() + static_cast<std::ptrdiff_t>((row + 1) * 784));
+        y.push_back(digit);
+        any = true;
+      }
+      if (!any) break;
+    }
     Split s;
     int64_t n = static_cast<int64_t>(y.size());
     s.x = take_first(Array::from_vector(x, {n, 28, 28, 1}), limit);
@@ -116,8 +130,8 @@ Dataset load_mnist_digits_json(const std::string& dir, int64_t limit) {
   };
   Dataset d;
   d.name = "mnist-digits";
-  d.train = make(train_x, train_y);
-  d.test = make(test_x, test_y);
+  d.train = make(pixels[0]);
+  d.test = make(pixels[1]);
   d.num_classes = 10;
   return d;
 }

