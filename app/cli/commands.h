@@ -7,5 +7,9 @@ namespace cli {
 void add_random_command(CLI::App& app);  // random.cpp
 // jaxpr, jvp, grad, vjp, jacobian of an expression (autodiff_cmds.cpp)
 void add_autodiff_commands(CLI::App& app);
+// train, resume, eval (train.cpp; the foreground run in train_session.cpp)
+void add_train_commands(CLI::App& app);
+// runs list|show|metrics|compare|delete|rename|tag (runs.cpp)
+void add_runs_commands(CLI::App& app);
 
 }  // namespace cli
