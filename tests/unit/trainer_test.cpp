@@ -181,8 +181,8 @@ class TrainerTest : public QObject {
   // Pause holds the trainer between steps; stop saves a checkpoint and the run is 'stopped';
   // resuming it finishes with exactly the numbers of a run that was never stopped.
   void pauseStopResume() {
-    json cfg = regression_config("synthetic-regression:2048");
-    cfg["batch_size"] = 4;  // 512 steps an epoch: far from done when we pause
+    json cfg = regression_config("synthetic-regression:1024");
+    cfg["batch_size"] = 4;  // 256 steps an epoch, 512 in all: far from done when we pause
     cfg["log_every"] = 1;
     Trainer t(RunConfig::from_json(cfg), opts());
     t.start();
@@ -194,11 +194,15 @@ class TrainerTest : public QObject {
     QVERIFY(paused.step < paused.total_steps);
     t.resume();
     wait_for(t, [&](const Event& e) { return e.type == EventType::step && e.step > paused.step; });
+    // Stop while paused again, so the step it stops at is known exactly.
+    t.pause();
+    const Event paused2 = wait_for(t, [](const Event& e) { return e.status == TrainerStatus::paused; });
     t.stop();
     const Event stopped = wait_for(t, [](const Event& e) { return is_final(e.status); });
     t.join();
     QCOMPARE(stopped.status, TrainerStatus::stopped);
-    QVERIFY(stopped.step > paused.step && stopped.step < 1024);
+    QCOMPARE(stopped.step, paused2.step);
+    QVERIFY(stopped.step > paused.step && stopped.step < 512);
     const int64_t run = t.run_id();
     {
       runs::RunStore store(db());
@@ -217,7 +221,7 @@ class TrainerTest : public QObject {
     QCOMPARE(store.get_run(run).status, runs::RunStatus::finished);
     // Every step logged once: the stopped part plus the resumed part, no duplicates.
     const auto points = store.metrics(run, "train/loss");
-    QCOMPARE(points.size(), size_t(1024));
+    QCOMPARE(points.size(), size_t(512));
     for (size_t i = 0; i < points.size(); ++i) QCOMPARE(points[i].step, int64_t(i + 1));
     QCOMPARE(points.back().value, store.metrics(straight.run_id(), "train/loss").back().value);
     Q_UNUSED(er);
