@@ -10,5 +10,9 @@ void add_autodiff_commands(CLI::App& app);
 void add_bench_command(CLI::App& app);  // bench.cpp
 // example NAME: the reference programs of examples/ (example.cpp)
 void add_example_command(CLI::App& app);
+// train, resume, eval (train.cpp; the foreground run in train_session.cpp)
+void add_train_commands(CLI::App& app);
+// runs list|show|metrics|compare|delete|rename|tag (runs.cpp)
+void add_runs_commands(CLI::App& app);
 
 }  // namespace cli

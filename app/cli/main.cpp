@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "app/cli/commands.h"
+#include "app/cli/train_session.h"
 #include "engine/core/error.h"
 
 int main(int argc, char** argv) {
@@ -13,11 +14,15 @@ int main(int argc, char** argv) {
   cli::add_autodiff_commands(app);
   cli::add_bench_command(app);
   cli::add_example_command(app);
+  cli::add_train_commands(app);
+  cli::add_runs_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // CLI11 prints the help or the usage error; any usage error exits 2, as documented.
     return app.exit(e) == 0 ? 0 : 2;
+  } catch (const cli::ExitStatus& e) {  // a command that ended otherwise than in success
+    return e.code;
   } catch (const engine::Error& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

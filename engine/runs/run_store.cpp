@@ -223,6 +223,31 @@ void RunStore::add_checkpoint(int64_t run, int64_t step, const std::string& path
   ins.bind(1, run).bind(2, step).bind(3, path).bind(4, detail::iso_now()).run();
 }
 
+void RunStore::resume_run(int64_t run, int64_t step) {
+  check_writable("resume a run");
+  flush();
+  const ProcessToken me = current_process();
+  Transaction tx(db_, path_);
+  {
+    Stmt s(db_, path_, "SELECT status, writer_pid, writer_token FROM runs WHERE id = ?");
+    s.bind(1, run);
+    GS_CHECK(s.step(), "runs database '" + path_ + "' has no run with id " + std::to_string(run));
+    const int64_t pid = s.is_null(1) ? 0 : s.int64(1);
+    const bool mine = pid == me.pid && s.text(2) == me.token;
+    GS_CHECK(s.text(0) != "running" || mine || !process_alive(pid, s.text(2)),
+             "run " + std::to_string(run) + " is still being written by process " + std::to_string(pid) +
+                 "; stop it before resuming");
+  }
+  Stmt del(db_, path_, "DELETE FROM metrics WHERE run_id = ? AND step > ?");
+  del.bind(1, run).bind(2, step).run();
+  Stmt up(db_, path_,
+          "UPDATE runs SET status = 'running', finished = NULL, error = '', writer_pid = ?, writer_token = ?"
+          " WHERE id = ?");
+  up.bind(1, me.pid).bind(2, me.token).bind(3, run).run();
+  tx.commit();
+  known_runs_.insert(run);
+}
+
 void RunStore::rename(int64_t run, const std::string& name) {
   check_writable("rename a run");
   Stmt up(db_, path_, "UPDATE runs SET name = ? WHERE id = ?");

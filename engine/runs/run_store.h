@@ -147,6 +147,10 @@ class RunStore {
   // Flushes, stores the final metrics and marks the run 'finished'.
   void finish_run(int64_t run, const std::map<std::string, double>& final_metrics);
   void add_checkpoint(int64_t run, int64_t step, const std::string& path);
+  // Takes a run over to continue it from its checkpoint at `step` (gradient-cli resume): this
+  // process becomes its writer, the status goes back to 'running', and metric rows after `step`
+  // are deleted (the resumed run writes them again). Refuses a run another live process writes.
+  void resume_run(int64_t run, int64_t step);
 
   // --- editing (Run History) -----------------------------------------------------------------
   void rename(int64_t run, const std::string& name);

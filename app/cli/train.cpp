@@ -1,0 +1,196 @@
+// gradient-cli train | resume | eval: training runs from the command line.
+//
+//   gradient-cli train --model builtin:mlp --dataset fashion-mnist --epochs 2 [--json]
+//   gradient-cli train --config run.json [--epochs 5 ...]      (flags override the file)
+//   gradient-cli resume ID                                      (from its last checkpoint)
+//   gradient-cli eval ID [--dataset NAME] [--limit N]           (test loss/accuracy of its checkpoint)
+//
+// Runs are recorded in the runs database (--db, else $GS_DB, else the default path).
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "app/cli/commands.h"
+#include "app/cli/train_session.h"
+#include "engine/backend/backend.h"
+#include "engine/core/error.h"
+#include "engine/data/dataset.h"
+#include "engine/runs/run_store.h"
+#include "engine/train/train_steps.h"
+
+namespace cli {
+
+using engine::Error;
+using nlohmann::json;
+namespace train = engine::train;
+
+namespace {
+
+struct TrainOptions {
+  std::string model, dataset, optimizer, backend, db, name, config, notes;
+  std::vector<std::string> tags;
+  std::optional<int64_t> epochs, batch, seed, limit, log_every, eval_every, checkpoint_every;
+  std::optional<double> lr, momentum;
+  bool json = false;
+};
+
+json read_json_file(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  GS_CHECK(in, what + ": cannot open '" + path + "'");
+  std::stringstream text;
+  text << in.rdbuf();
+  json j = json::parse(text.str(), nullptr, false);
+  GS_CHECK(!j.is_discarded(), what + ": '" + path + "' is not valid JSON");
+  return j;
+}
+
+// The config file (if any) with every flag given written over it; RunConfig checks the result.
+train::RunConfig build_config(const TrainOptions& o) {
+  json j = o.config.empty() ? json::object() : read_json_file(o.config, "--config");
+  GS_CHECK(j.is_object(), "--config: '" + o.config + "' must hold a JSON object");
+  if (!o.model.empty()) j["model"] = o.model;
+  if (!o.dataset.empty()) {
+    if (j.contains("dataset") && j["dataset"].is_object()) j["dataset"]["name"] = o.dataset;
+    else j["dataset"] = o.dataset;
+  }
+  if (o.limit) {
+    if (!j.contains("dataset") || !j["dataset"].is_object()) j["dataset"] = json{{"name", j.value("dataset", json())}};
+    j["dataset"]["limit"] = *o.limit;
+  }
+  if (!o.optimizer.empty() || o.lr || o.momentum) {
+    json opt = j.contains("optimizer") ? j["optimizer"] : json::object();
+    if (opt.is_string()) opt = json{{"name", opt}};
+    if (!o.optimizer.empty()) opt["name"] = o.optimizer;
+    if (o.lr) opt["lr"] = *o.lr;
+    if (o.momentum) opt["momentum"] = *o.momentum;
+    j["optimizer"] = opt;
+  }
+  if (o.epochs) j["epochs"] = *o.epochs;
+  if (o.batch) j["batch_size"] = *o.batch;
+  if (o.seed) j["seed"] = *o.seed;
+  if (o.log_every) j["log_every"] = *o.log_every;
+  if (o.eval_every) j["eval_every"] = *o.eval_every;
+  if (o.checkpoint_every) j["checkpoint_every"] = *o.checkpoint_every;
+  if (!o.backend.empty()) j["backend"] = o.backend;
+  if (!o.name.empty()) j["name"] = o.name;
+  if (!o.notes.empty()) j["notes"] = o.notes;
+  if (!o.tags.empty()) j["tags"] = o.tags;
+  GS_CHECK(j.contains("model"), "--model is required (builtin:mlp, builtin:cnn or a spec FILE.json), or --config");
+  GS_CHECK(j.contains("dataset"), "--dataset is required (e.g. fashion-mnist), or --config");
+  return train::RunConfig::from_json(j);
+}
+
+void run_train(const TrainOptions& o) {
+  train::RunConfig config = build_config(o);
+  const std::string db = database_path(o.db);
+  train::Trainer trainer(std::move(config), {.db_path = db});
+  const int code = run_in_foreground(trainer, o.json ? OutputMode::json : OutputMode::automatic, db);
+  if (code != 0) throw ExitStatus{code};
+}
+
+void run_resume(int64_t id, const std::string& db_option, bool json_mode) {
+  const std::string db = database_path(db_option);
+  train::RunConfig config;
+  {
+    engine::runs::RunStore store(db);
+    engine::runs::RunRecord rec = store.get_run(id);
+    GS_CHECK(rec.status != engine::runs::RunStatus::finished,
+             "run " + std::to_string(id) + " already finished; nothing to resume");
+    GS_CHECK(!store.checkpoints(id).empty(), "run " + std::to_string(id) + " has no checkpoint to resume from");
+    config = train::RunConfig::from_json(rec.config);
+  }
+  train::Trainer trainer(std::move(config), {.db_path = db, .resume_run = id});
+  const int code = run_in_foreground(trainer, json_mode ? OutputMode::json : OutputMode::automatic, db);
+  if (code != 0) throw ExitStatus{code};
+}
+
+void run_eval(int64_t id, const std::string& db_option, std::string dataset, std::optional<int64_t> limit,
+              bool json_mode) {
+  const std::string db = database_path(db_option);
+  engine::runs::RunStore store(engine::runs::RunStoreOptions{.path = db, .read_only = true});
+  engine::runs::RunRecord rec = store.get_run(id);
+  std::vector<engine::runs::Checkpoint> ckpts = store.checkpoints(id);
+  GS_CHECK(!ckpts.empty(), "run " + std::to_string(id) + " has no checkpoint to evaluate");
+  train::RunConfig config = train::RunConfig::from_json(rec.config);
+  if (dataset.empty()) dataset = config.dataset;
+  const int64_t n = limit ? *limit : (dataset == config.dataset ? config.limit : 0);
+  engine::set_default_backend(engine::find_backend(config.backend));
+  engine::data::Dataset ds = engine::data::load_dataset(dataset, n);
+  engine::nn::Sequential model = config.build_model();
+  const train::Task task = train::task_for(model, ds, config.eval_batch_size);
+  train::TrainState state = train::load_checkpoint(ckpts.back().path, train::initial_state(config, model));
+  const train::EvalResult r = train::evaluate(train::make_eval_step(model, task), state.variables(), ds.test, task,
+                                              config.eval_batch_size);
+  if (json_mode) {
+    json j{{"run", id}, {"dataset", dataset}, {"examples", r.examples}, {"checkpoint_step", ckpts.back().step},
+           {"test/loss", r.loss}};
+    if (task.classification) j["test/accuracy"] = r.accuracy;
+    std::cout << j.dump() << "\n";
+    return;
+  }
+  char line[256];
+  std::snprintf(line, sizeof line, "run %lld on %s (%lld test examples, checkpoint at step %lld): test loss %.4f",
+                static_cast<long long>(id), dataset.c_str(), static_cast<long long>(r.examples),
+                static_cast<long long>(ckpts.back().step), r.loss);
+  std::cout << line;
+  if (task.classification) {
+    std::snprintf(line, sizeof line, " accuracy %.4f", r.accuracy);
+    std::cout << line;
+  }
+  std::cout << "\n";
+}
+
+}  // namespace
+
+void add_train_commands(CLI::App& app) {
+  auto o = std::make_shared<TrainOptions>();
+  CLI::App* t = app.add_subcommand("train", "Train a model on a dataset, recording the run in the runs database");
+  t->add_option("--model", o->model, "builtin:mlp, builtin:cnn, builtin:linear or a model spec FILE.json");
+  t->add_option("--dataset", o->dataset, "fashion-mnist, mnist-digits, mnist-idx:DIR, synthetic-regression[:N]");
+  t->add_option("--limit", o->limit, "Use only the first N examples of each split");
+  t->add_option("--epochs", o->epochs, "Number of epochs (default 1)");
+  t->add_option("--batch", o->batch, "Batch size (default 32)");
+  t->add_option("--optimizer", o->optimizer, "sgd, adam, adamw, rmsprop or adagrad (default sgd)");
+  t->add_option("--lr", o->lr, "Learning rate (default 0.1)");
+  t->add_option("--momentum", o->momentum, "Momentum of sgd or rmsprop");
+  t->add_option("--seed", o->seed, "Seed of the initialization, shuffling and dropout (default 0)");
+  t->add_option("--backend", o->backend, "cpu (default) or reference");
+  t->add_option("--log-every", o->log_every, "Report and record the training loss every N steps (default 10)");
+  t->add_option("--eval-every", o->eval_every, "Evaluate on the test split every N epochs (default 1)");
+  t->add_option("--checkpoint-every", o->checkpoint_every, "Checkpoint every N epochs (0: only at the end)");
+  t->add_option("--name", o->name, "Name of the run");
+  t->add_option("--tag", o->tags, "Tag the run (repeatable)");
+  t->add_option("--notes", o->notes, "Notes on the run");
+  t->add_option("--config", o->config, "A run config FILE.json; flags override its fields");
+  t->add_option("--db", o->db, "Runs database (default $GS_DB or ~/.local/share/gradient-studio/runs.db)");
+  t->add_flag("--json", o->json, "One JSON event per line instead of the progress display");
+  t->callback([o] { run_train(*o); });
+
+  auto rid = std::make_shared<int64_t>(0);
+  auto rdb = std::make_shared<std::string>();
+  auto rjson = std::make_shared<bool>(false);
+  CLI::App* r = app.add_subcommand("resume", "Continue a stopped or interrupted run from its last checkpoint");
+  r->add_option("ID", *rid, "The run's id (gradient-cli runs list)")->required();
+  r->add_option("--db", *rdb, "Runs database");
+  r->add_flag("--json", *rjson, "One JSON event per line");
+  r->callback([rid, rdb, rjson] { run_resume(*rid, *rdb, *rjson); });
+
+  struct EvalOptions {
+    int64_t id = 0;
+    std::string db, dataset;
+    std::optional<int64_t> limit;
+    bool json = false;
+  };
+  auto e = std::make_shared<EvalOptions>();
+  CLI::App* ev = app.add_subcommand("eval", "Test loss and accuracy of a run's last checkpoint");
+  ev->add_option("ID", e->id, "The run's id")->required();
+  ev->add_option("--dataset", e->dataset, "Dataset to evaluate on (default: the run's)");
+  ev->add_option("--limit", e->limit, "Use only the first N test examples");
+  ev->add_option("--db", e->db, "Runs database");
+  ev->add_flag("--json", e->json, "Print the result as JSON");
+  ev->callback([e] { run_eval(e->id, e->db, e->dataset, e->limit, e->json); });
+}
+
+}  // namespace cli

@@ -1,0 +1,30 @@
+// What `gradient-cli train` and `resume` share: the runs database's path, and running a Trainer
+// in the foreground with a progress display and Ctrl-C handling.
+#pragma once
+#include <string>
+
+#include "engine/train/trainer.h"
+
+namespace cli {
+
+// Thrown by a command to end gradient-cli with this exit status (main() returns it).
+struct ExitStatus {
+  int code;
+};
+
+// --db if given, else $GS_DB, else the RunStore default ($XDG_DATA_HOME/gradient-studio/runs.db
+// or ~/.local/share/gradient-studio/runs.db).
+std::string database_path(const std::string& db_option);
+
+enum class OutputMode {
+  automatic,  // a live progress bar when stdout is a terminal, one line per epoch otherwise
+  json,       // one JSON event per line
+};
+
+// Starts the trainer and shows its events until it ends. SIGINT/SIGTERM stop it between steps
+// (the run is saved as 'stopped' with a checkpoint); a second signal ends the process at once.
+// Returns the exit status: 0 finished, 1 diverged or failed, 130 stopped by a signal, 0 stopped
+// otherwise.
+int run_in_foreground(engine::train::Trainer& trainer, OutputMode mode, const std::string& db_path);
+
+}  // namespace cli

@@ -1,0 +1,402 @@
+#include "engine/train/run_config.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <new>
+#include <optional>
+#include <sstream>
+
+#include "engine/backend/backend.h"
+#include "engine/core/error.h"
+#include "engine/nn/model_spec.h"
+#include "engine/optim/optim.h"
+
+namespace engine::train {
+
+using nlohmann::json;
+
+namespace {
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const std::string& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+// A JSON value as the error messages quote it (strings cut short, so fuzzed input stays readable).
+std::string shown(const json& v) {
+  std::string s = v.dump(-1, ' ', false, json::error_handler_t::replace);
+  return s.size() > 80 ? s.substr(0, 77) + "..." : s;
+}
+
+// Reads the fields of one JSON object, each error naming "<prefix><field>".
+class Fields {
+ public:
+  Fields(const json& object, std::string prefix, std::vector<std::string> known)
+      : object_(object), prefix_(std::move(prefix)), known_(std::move(known)) {
+    const std::string where = prefix_.empty() ? "run config" : prefix_.substr(0, prefix_.size() - 1);
+    if (!object_.is_object()) throw Error(where + ": expected a JSON object, got " + shown(object_));
+    for (const auto& [key, value] : object_.items())
+      if (std::find(known_.begin(), known_.end(), key) == known_.end())
+        throw Error(prefix_ + key + ": unknown field" + (known_.empty() ? "" : " (known: " + join(known_) + ")"));
+  }
+
+  bool has(const std::string& key) const { return object_.contains(key); }
+  std::string name(const std::string& key) const { return prefix_ + key; }
+
+  double number(const std::string& key, double fallback, double lo, double hi, bool lo_open,
+                const char* expected) const {
+    if (!has(key)) return fallback;
+    const json& v = object_[key];
+    if (!v.is_number()) fail(key, expected, v);
+    const double d = v.get<double>();
+    if (!std::isfinite(d) || d < lo || d > hi || (lo_open && d == lo)) fail(key, expected, v);
+    return d;
+  }
+  double positive(const std::string& key, double fallback) const {
+    return number(key, fallback, 0, std::numeric_limits<double>::max(), true, "a positive number");
+  }
+  double non_negative(const std::string& key, double fallback) const {
+    return number(key, fallback, 0, std::numeric_limits<double>::max(), false, "a number >= 0");
+  }
+  double fraction(const std::string& key, double fallback) const {  // [0, 1)
+    const double d = number(key, fallback, 0, 1, false, "a number in [0, 1)");
+    if (d == 1) fail(key, "a number in [0, 1)", object_[key]);
+    return d;
+  }
+  int64_t integer(const std::string& key, int64_t fallback, int64_t lo, int64_t hi) const {
+    if (!has(key)) return fallback;
+    const json& v = object_[key];
+    const std::string expected = "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+    if (v.is_number_unsigned()) {
+      const uint64_t u = v.get<uint64_t>();
+      if (u > static_cast<uint64_t>(hi)) fail(key, expected, v);
+      return static_cast<int64_t>(u);
+    }
+    if (!v.is_number_integer()) fail(key, expected, v);
+    const int64_t i = v.get<int64_t>();
+    if (i < lo || i > hi) fail(key, expected, v);
+    return i;
+  }
+  std::string string(const std::string& key, const std::string& fallback, bool non_empty = false) const {
+    if (!has(key)) return fallback;
+    const json& v = object_[key];
+    if (!v.is_string() || (non_empty && v.get_ref<const std::string&>().empty()))
+      fail(key, non_empty ? "a non-empty string" : "a string", v);
+    return v.get<std::string>();
+  }
+  bool boolean(const std::string& key, bool fallback) const {
+    if (!has(key)) return fallback;
+    if (!object_[key].is_boolean()) fail(key, "true or false", object_[key]);
+    return object_[key].get<bool>();
+  }
+  std::vector<std::string> strings(const std::string& key) const {
+    std::vector<std::string> out;
+    if (!has(key)) return out;
+    const json& v = object_[key];
+    if (!v.is_array()) fail(key, "a list of non-empty strings", v);
+    for (const json& s : v) {
+      if (!s.is_string() || s.get_ref<const std::string&>().empty()) fail(key, "a list of non-empty strings", v);
+      out.push_back(s.get<std::string>());
+    }
+    return out;
+  }
+  const json& at(const std::string& key) const { return object_[key]; }
+
+  [[noreturn]] void fail(const std::string& key, const std::string& expected, const json& got) const {
+    throw Error(prefix_ + key + ": expected " + expected + ", got " + shown(got));
+  }
+
+ private:
+  const json& object_;
+  std::string prefix_;
+  std::vector<std::string> known_;
+};
+
+constexpr int64_t kMaxCount = 1'000'000'000;
+
+// The fields each optimizer takes besides name and lr (optax's arguments).
+std::vector<std::string> optimizer_fields(const std::string& name) {
+  std::vector<std::string> f{"name", "lr"};
+  auto add = [&](std::initializer_list<const char*> more) { f.insert(f.end(), more.begin(), more.end()); };
+  if (name == "sgd") add({"momentum", "nesterov"});
+  else if (name == "adam") add({"b1", "b2", "eps"});
+  else if (name == "adamw") add({"b1", "b2", "eps", "weight_decay"});
+  else if (name == "rmsprop") add({"decay", "eps", "momentum", "nesterov"});
+  else if (name == "adagrad") add({"eps"});
+  return f;
+}
+
+std::vector<std::string> schedule_fields(const std::string& type) {
+  std::vector<std::string> f{"type"};
+  auto add = [&](std::initializer_list<const char*> more) { f.insert(f.end(), more.begin(), more.end()); };
+  if (type == "exponential_decay") add({"transition_steps", "decay_rate", "staircase"});
+  else if (type == "cosine_decay") add({"decay_steps", "alpha"});
+  else if (type == "warmup_cosine_decay") add({"warmup_steps", "decay_steps", "end_value"});
+  else if (type == "linear") add({"transition_steps", "end_value"});
+  return f;
+}
+
+double default_eps(const std::string& optimizer) { return optimizer == "adagrad" ? 1e-7 : 1e-8; }
+
+OptimizerConfig parse_optimizer(const json& j) {
+  // A bare name ("adam") takes every default.
+  const json object = j.is_string() ? json{{"name", j}} : j;
+  if (!object.is_object()) throw Error("optimizer: expected an object or a name, got " + shown(j));
+  OptimizerConfig o;
+  if (object.contains("name")) {
+    if (!object["name"].is_string()) throw Error("optimizer.name: expected a string, got " + shown(object["name"]));
+    o.name = object["name"].get<std::string>();
+  }
+  const std::vector<std::string> names = optimizer_names();
+  if (std::find(names.begin(), names.end(), o.name) == names.end())
+    throw Error("optimizer.name: unknown optimizer '" + o.name + "' (known: " + join(names) + ")");
+  Fields f(object, "optimizer.", optimizer_fields(o.name));
+  o.lr = f.positive("lr", o.lr);
+  o.momentum = f.fraction("momentum", o.momentum);
+  o.nesterov = f.boolean("nesterov", o.nesterov);
+  o.b1 = f.fraction("b1", o.b1);
+  o.b2 = f.fraction("b2", o.b2);
+  o.eps = f.positive("eps", default_eps(o.name));
+  o.weight_decay = f.non_negative("weight_decay", o.weight_decay);
+  o.decay = f.fraction("decay", o.decay);
+  if (o.nesterov && o.momentum == 0)
+    throw Error("optimizer.nesterov: needs optimizer.momentum > 0 (Nesterov momentum with no momentum)");
+  return o;
+}
+
+ScheduleConfig parse_schedule(const json& j) {
+  const json object = j.is_string() ? json{{"type", j}} : j;
+  if (!object.is_object()) throw Error("schedule: expected an object or a type name, got " + shown(j));
+  ScheduleConfig s;
+  if (object.contains("type")) {
+    if (!object["type"].is_string()) throw Error("schedule.type: expected a string, got " + shown(object["type"]));
+    s.type = object["type"].get<std::string>();
+  }
+  const std::vector<std::string> names = schedule_names();
+  if (std::find(names.begin(), names.end(), s.type) == names.end())
+    throw Error("schedule.type: unknown schedule '" + s.type + "' (known: " + join(names) + ")");
+  Fields f(object, "schedule.", schedule_fields(s.type));
+  s.transition_steps = f.integer("transition_steps", s.transition_steps, 1, kMaxCount);
+  s.decay_rate = f.positive("decay_rate", s.decay_rate);
+  s.staircase = f.boolean("staircase", s.staircase);
+  s.decay_steps = f.integer("decay_steps", s.decay_steps, 1, kMaxCount);
+  s.warmup_steps = f.integer("warmup_steps", s.warmup_steps, 0, kMaxCount);
+  s.alpha = f.number("alpha", s.alpha, 0, 1, false, "a number in [0, 1]");
+  s.end_value = f.non_negative("end_value", s.end_value);
+  if (s.type == "warmup_cosine_decay" && s.warmup_steps > s.decay_steps)
+    throw Error("schedule.warmup_steps: " + std::to_string(s.warmup_steps) +
+                " is more than schedule.decay_steps (" + std::to_string(s.decay_steps) + ")");
+  return s;
+}
+
+std::vector<std::string> data_names_hint() {
+  return {"fashion-mnist", "mnist-digits", "mnist-idx:DIR", "synthetic-regression[:N]"};
+}
+
+bool known_dataset(const std::string& name) {
+  return name == "fashion-mnist" || name == "mnist-digits" || name.rfind("mnist-idx:", 0) == 0 ||
+         name == "synthetic-regression" || name.rfind("synthetic-regression:", 0) == 0;
+}
+
+// What the named datasets hold, known without loading them: (input shape, output size, whether
+// the outputs are class logits). mnist-idx folders may hold other image sizes: not known here.
+struct DatasetShape {
+  Shape input;
+  int64_t outputs;
+  bool classes;
+};
+std::optional<DatasetShape> dataset_shape(const std::string& name) {
+  if (name == "fashion-mnist" || name == "mnist-digits") return DatasetShape{{28, 28, 1}, 10, true};
+  if (name.rfind("synthetic-regression", 0) == 0) return DatasetShape{{10}, 5, false};
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<std::string> optimizer_names() { return {"sgd", "adam", "adamw", "rmsprop", "adagrad"}; }
+std::vector<std::string> schedule_names() {
+  return {"constant", "exponential_decay", "cosine_decay", "warmup_cosine_decay", "linear"};
+}
+
+json resolve_model_spec(const std::string& model) {
+  if (model.rfind("builtin:", 0) == 0) return nn::builtin_spec(model.substr(8));
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  GS_CHECK(!model.empty(), "model: expected builtin:NAME or a model spec file, got an empty string");
+  GS_CHECK(fs::is_regular_file(model, ec),
+           "model: '" + model + "' is neither builtin:NAME (" + join(nn::builtin_spec_names()) +
+               ") nor a readable model spec file");
+  GS_CHECK(fs::file_size(model, ec) < 16'000'000, "model: spec file '" + model + "' is over 16 MB");
+  std::ifstream in(model, std::ios::binary);
+  GS_CHECK(in, "model: cannot open '" + model + "'");
+  std::stringstream text;
+  text << in.rdbuf();
+  json spec = json::parse(text.str(), nullptr, false);
+  GS_CHECK(!spec.is_discarded(), "model: '" + model + "' is not valid JSON");
+  return spec;
+}
+
+RunConfig RunConfig::from_json(const json& j) {
+  try {
+    Fields f(j, "", {"name", "tags", "notes", "model", "dataset", "optimizer", "schedule", "batch_size", "epochs",
+                     "seed", "backend", "log_every", "eval_every", "eval_batch_size", "checkpoint_every"});
+    RunConfig c;
+    c.name = f.string("name", "");
+    c.tags = f.strings("tags");
+    c.notes = f.string("notes", "");
+    if (!f.has("model")) throw Error("model: required (builtin:mlp, builtin:cnn, a spec file or a spec object)");
+    const json& model = f.at("model");
+    if (model.is_string()) c.model = resolve_model_spec(model.get<std::string>());
+    else if (model.is_object()) c.model = model;
+    else f.fail("model", "builtin:NAME, a spec file name or a model spec object", model);
+    if (!f.has("dataset")) throw Error("dataset: required (" + join(data_names_hint()) + ")");
+    const json& ds = f.at("dataset");
+    if (ds.is_string()) {
+      c.dataset = ds.get<std::string>();
+    } else {
+      Fields d(ds, "dataset.", {"name", "limit"});
+      if (!d.has("name")) throw Error("dataset.name: required");
+      c.dataset = d.string("name", "", true);
+      c.limit = d.integer("limit", 0, 0, kMaxCount);
+    }
+    if (f.has("optimizer")) c.optimizer = parse_optimizer(f.at("optimizer"));
+    if (f.has("schedule")) c.schedule = parse_schedule(f.at("schedule"));
+    c.batch_size = f.integer("batch_size", c.batch_size, 1, 1'000'000);
+    c.epochs = f.integer("epochs", c.epochs, 1, 1'000'000);
+    c.seed = f.integer("seed", c.seed, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max());
+    c.backend = f.string("backend", c.backend, true);
+    c.log_every = f.integer("log_every", c.log_every, 1, kMaxCount);
+    c.eval_every = f.integer("eval_every", c.eval_every, 0, kMaxCount);
+    c.eval_batch_size = f.integer("eval_batch_size", c.eval_batch_size, 1, 1'000'000);
+    c.checkpoint_every = f.integer("checkpoint_every", c.checkpoint_every, 0, kMaxCount);
+    c.validate();
+    return c;
+  } catch (const Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    throw;
+  } catch (const std::exception& e) {  // a json type error deep inside a spec, say
+    throw Error(std::string("run config: ") + e.what());
+  }
+}
+
+RunConfig RunConfig::from_json_text(std::string_view text) {
+  json j;
+  try {
+    j = json::parse(text.begin(), text.end());
+  } catch (const json::exception& e) {
+    throw Error(std::string("run config: not valid JSON: ") + e.what());
+  }
+  return from_json(j);
+}
+
+json RunConfig::to_json() const {
+  json o{{"name", optimizer.name}, {"lr", optimizer.lr}};
+  for (const std::string& field : optimizer_fields(optimizer.name)) {
+    if (field == "momentum") o[field] = optimizer.momentum;
+    if (field == "nesterov") o[field] = optimizer.nesterov;
+    if (field == "b1") o[field] = optimizer.b1;
+    if (field == "b2") o[field] = optimizer.b2;
+    if (field == "eps") o[field] = optimizer.eps;
+    if (field == "weight_decay") o[field] = optimizer.weight_decay;
+    if (field == "decay") o[field] = optimizer.decay;
+  }
+  json s{{"type", schedule.type}};
+  for (const std::string& field : schedule_fields(schedule.type)) {
+    if (field == "transition_steps") s[field] = schedule.transition_steps;
+    if (field == "decay_rate") s[field] = schedule.decay_rate;
+    if (field == "staircase") s[field] = schedule.staircase;
+    if (field == "decay_steps") s[field] = schedule.decay_steps;
+    if (field == "warmup_steps") s[field] = schedule.warmup_steps;
+    if (field == "alpha") s[field] = schedule.alpha;
+    if (field == "end_value") s[field] = schedule.end_value;
+  }
+  return json{{"name", name},
+              {"tags", tags},
+              {"notes", notes},
+              {"model", model},
+              {"dataset", {{"name", dataset}, {"limit", limit}}},
+              {"optimizer", o},
+              {"schedule", s},
+              {"batch_size", batch_size},
+              {"epochs", epochs},
+              {"seed", seed},
+              {"backend", backend},
+              {"log_every", log_every},
+              {"eval_every", eval_every},
+              {"eval_batch_size", eval_batch_size},
+              {"checkpoint_every", checkpoint_every}};
+}
+
+void RunConfig::validate() const {
+  GS_CHECK(known_dataset(dataset),
+           "dataset.name: unknown dataset '" + dataset + "' (known: " + join(data_names_hint()) + ")");
+  GS_CHECK(find_backend(backend) != nullptr, "backend: unknown backend '" + backend + "' (known: cpu, reference)");
+  GS_CHECK(batch_size >= 1 && epochs >= 1 && log_every >= 1 && eval_batch_size >= 1 && limit >= 0,
+           "run config: batch_size, epochs, log_every and eval_batch_size must be positive, limit >= 0");
+  if (limit > 0)
+    GS_CHECK(limit >= batch_size, "dataset.limit: " + std::to_string(limit) + " examples make no batch of " +
+                                      std::to_string(batch_size) + " (batch_size); raise the limit or lower the batch");
+  nn::Sequential m = build_model();  // names the layer at fault
+  GS_CHECK(m.input_shape().has_value(), "model: the spec has no input_shape (e.g. [28, 28, 1])");
+  // Shapes only: nothing is allocated, so a 10^10-parameter model is refused here with its count.
+  std::vector<nn::LayerInfo> layers;
+  try {
+    layers = nn::describe(m, nn::batched_input_shape(m, batch_size));
+    nn::check_model_size(layers);
+  } catch (const Error& e) {
+    throw Error(std::string("model: ") + e.what());
+  }
+  if (auto ds = dataset_shape(dataset)) {
+    GS_CHECK(*m.input_shape() == ds->input,
+             "model: input_shape " + nn::shape_tuple(*m.input_shape()) + " does not match dataset '" + dataset +
+                 "', whose examples are " + nn::shape_tuple(ds->input));
+    const Shape out = layers.empty() ? nn::batched_input_shape(m, batch_size) : layers.back().output_shape;
+    GS_CHECK(out.size() == 2 && out[1] == ds->outputs,
+             "model: output " + nn::shape_tuple(out) + " does not fit dataset '" + dataset + "': it needs (batch, " +
+                 std::to_string(ds->outputs) + ") " + (ds->classes ? "class logits" : "regression targets"));
+  }
+}
+
+nn::Sequential RunConfig::build_model() const {
+  try {
+    return nn::from_spec(model);
+  } catch (const Error& e) {
+    throw Error(std::string("model: ") + e.what());
+  }
+}
+
+optim::GradientTransformation RunConfig::build_optimizer() const {
+  const double lr0 = optimizer.lr;
+  optim::ScalarOrSchedule lr(lr0);
+  const ScheduleConfig& s = schedule;
+  if (s.type == "exponential_decay")
+    lr = optim::exponential_decay(lr0, s.transition_steps, s.decay_rate, 0, s.staircase);
+  else if (s.type == "cosine_decay")
+    lr = optim::cosine_decay_schedule(lr0, s.decay_steps, s.alpha);
+  else if (s.type == "warmup_cosine_decay")
+    lr = optim::warmup_cosine_decay_schedule(0.0, lr0, s.warmup_steps, s.decay_steps, s.end_value);
+  else if (s.type == "linear")
+    lr = optim::linear_schedule(lr0, s.end_value, s.transition_steps);
+  const OptimizerConfig& o = optimizer;
+  if (o.name == "sgd") return optim::sgd(lr, o.momentum, o.nesterov);
+  if (o.name == "adam") return optim::adam(lr, {.b1 = o.b1, .b2 = o.b2, .eps = o.eps});
+  if (o.name == "adamw") return optim::adamw(lr, {.b1 = o.b1, .b2 = o.b2, .eps = o.eps}, o.weight_decay);
+  if (o.name == "rmsprop") return optim::rmsprop(lr, o.decay, o.eps, 0.0, o.momentum, o.nesterov);
+  if (o.name == "adagrad") return optim::adagrad(lr, 0.1, o.eps);
+  throw Error("optimizer.name: unknown optimizer '" + o.name + "'");
+}
+
+std::string RunConfig::display_name() const {
+  if (!name.empty()) return name;
+  std::string model_name = model.is_object() && model.contains("name") && model["name"].is_string()
+                               ? model["name"].get<std::string>()
+                               : "model";
+  return (model_name.empty() ? "model" : model_name) + "-" + dataset;
+}
+
+}  // namespace engine::train

@@ -1,0 +1,271 @@
+#include "engine/train/training_loop.h"
+
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "engine/backend/backend.h"
+#include "engine/core/error.h"
+#include "engine/data/batcher.h"
+#include "engine/random/random.h"
+#include "engine/train/metrics.h"
+#include "engine/train/train_steps.h"
+
+namespace engine::train {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Restores the thread's default backend when the loop ends, however it ends.
+struct BackendScope {
+  explicit BackendScope(const std::string& name) {
+    Backend* b = find_backend(name);
+    GS_CHECK(b, "backend: unknown backend '" + name + "'");
+    set_default_backend(b);
+  }
+  ~BackendScope() { set_default_backend(nullptr); }
+};
+
+std::string checkpoint_path(const std::string& dir, int64_t step) {
+  char name[64];
+  std::snprintf(name, sizeof name, "step-%08" PRId64 ".safetensors", step);
+  return (fs::path(dir) / name).string();
+}
+
+}  // namespace
+
+TrainingLoop::TrainingLoop(Trainer& trainer) : t_(trainer), config_(trainer.config_), started_(Clock::now()) {}
+
+double TrainingLoop::elapsed() const { return std::chrono::duration<double>(Clock::now() - started_).count(); }
+
+Event TrainingLoop::event(EventType type) const {
+  Event e;
+  e.type = type;
+  e.status = t_.status();
+  e.run_id = run_id_;
+  e.step = step_;
+  e.total_steps = total_steps_;
+  e.epoch = epoch_ + 1;
+  e.epochs = config_.epochs;
+  e.steps_per_epoch = steps_per_epoch_;
+  e.elapsed_seconds = elapsed();
+  e.examples_per_second = examples_per_second_;
+  e.eta_seconds = eta_;
+  e.stored_metrics = stored_;
+  return e;
+}
+
+void TrainingLoop::log(runs::RunStore& store, const std::string& name, double value) {
+  store.log_metric(run_id_, step_, epoch_ + 1, name, value, elapsed());
+  ++logged_;
+  stored_ = logged_ - static_cast<int64_t>(store.pending_metrics());
+}
+
+bool TrainingLoop::between_steps() {
+  std::unique_lock lock(t_.control_mutex_);
+  if (t_.stop_) return false;
+  if (!t_.pause_requested_) return true;
+  t_.set_status(TrainerStatus::paused);
+  t_.publish(event(EventType::status));
+  t_.control_cv_.wait(lock, [&] { return !t_.pause_requested_ || t_.stop_; });
+  if (t_.stop_) return false;
+  t_.set_status(TrainerStatus::running);
+  t_.publish(event(EventType::status));
+  waited_ = true;
+  return true;
+}
+
+TrainResult TrainingLoop::run() {
+  BackendScope backend(config_.backend);
+  runs::RunStore store(runs::RunStoreOptions{
+      .path = t_.options_.db_path,
+      .flush_rows = t_.options_.flush_rows,
+      .flush_interval = std::chrono::milliseconds(t_.options_.flush_interval_ms)});
+  if (t_.options_.resume_run) {
+    run_id_ = *t_.options_.resume_run;
+    store.get_run(run_id_);  // throws naming the database when there is no such run
+  } else {
+    runs::RunInfo info{.name = config_.display_name(),
+                       .config = config_.to_json(),
+                       .model_spec = config_.model,
+                       .dataset = config_.dataset,
+                       .backend = config_.backend,
+                       .device = "cpu",
+                       .seed = config_.seed,
+                       .tags = config_.tags,
+                       .notes = config_.notes};
+    run_id_ = store.create_run(info);
+  }
+  t_.run_id_ = run_id_;
+  t_.publish(event(EventType::status));  // starting
+  try {
+    return train(store, run_id_);
+  } catch (const std::exception& e) {
+    TrainResult r;
+    r.status = TrainerStatus::failed;
+    r.run_id = run_id_;
+    r.steps = step_;
+    r.message = e.what();
+    Event err = event(EventType::error);
+    err.status = TrainerStatus::failed;
+    err.message = r.message;
+    t_.publish(err);
+    // A resumed run that failed before it was taken over keeps its old status.
+    try {
+      if (!t_.options_.resume_run || store.get_run(run_id_).status == runs::RunStatus::running)
+        store.set_status(run_id_, runs::RunStatus::failed, r.message);
+    } catch (const std::exception& again) {
+      r.message += std::string(" (and recording the failure failed: ") + again.what() + ")";
+    }
+    return r;
+  }
+}
+
+TrainResult TrainingLoop::train(runs::RunStore& store, int64_t run_id) {
+  data::Dataset ds = data::load_dataset(config_.dataset, config_.limit);
+  nn::Sequential model = config_.build_model();
+  const Task task = task_for(model, ds, config_.batch_size);
+  TrainState state = initial_state(config_, model);
+
+  const std::string ckpt_dir =
+      !t_.options_.checkpoint_dir.empty()
+          ? t_.options_.checkpoint_dir
+          : (fs::path(store.path()).parent_path() / "checkpoints" / ("run-" + std::to_string(run_id))).string();
+  if (t_.options_.resume_run) {
+    std::vector<runs::Checkpoint> ckpts = store.checkpoints(run_id);
+    GS_CHECK(!ckpts.empty(), "run " + std::to_string(run_id) + " has no checkpoint to resume from");
+    state = load_checkpoint(ckpts.back().path, state);
+    step_ = static_cast<int64_t>(state.step.item());
+    store.resume_run(run_id, step_);
+  }
+
+  const Array seed_key = random::PRNGKey(config_.seed);
+  data::Batcher batcher(ds.train, config_.batch_size, random::fold_in(seed_key, 1), /*shuffle=*/true,
+                        /*drop_remainder=*/true);
+  const Array dropout_root = random::fold_in(seed_key, 2);
+  steps_per_epoch_ = batcher.num_batches();
+  GS_CHECK(steps_per_epoch_ > 0, "dataset '" + config_.dataset + "' has " + std::to_string(ds.train.size()) +
+                                     " training examples: not one batch of " + std::to_string(config_.batch_size));
+  total_steps_ = config_.epochs * steps_per_epoch_;
+  GS_CHECK(step_ <= total_steps_, "the checkpoint is at step " + std::to_string(step_) + ", past the run's " +
+                                      std::to_string(total_steps_) + " steps");
+  epoch_ = std::min(step_ / steps_per_epoch_, config_.epochs - 1);
+  const JitFn train_step = make_train_step(state, model, task);
+  const JitFn eval_step = make_eval_step(model, task);
+
+  t_.set_status(TrainerStatus::running);
+  t_.publish(event(EventType::started));
+
+  auto save = [&](const TrainState& s) {
+    fs::create_directories(ckpt_dir);
+    const std::string path = checkpoint_path(ckpt_dir, step_);
+    save_checkpoint(path, s, epoch_, run_id);
+    store.add_checkpoint(run_id, step_, path);
+    Event e = event(EventType::checkpoint);
+    e.message = path;
+    t_.publish(e);
+  };
+  auto finish = [&](TrainerStatus status, std::string message, std::map<std::string, double> metrics = {}) {
+    TrainResult r{.status = status, .run_id = run_id, .steps = step_, .final_metrics = std::move(metrics),
+                  .message = std::move(message)};
+    if (status == TrainerStatus::finished) store.finish_run(run_id, r.final_metrics);
+    else store.set_status(run_id, runs::status_from_name(status_name(status)), r.message);
+    return r;
+  };
+
+  PyTree tree = state.to_tree();
+  std::map<std::string, double> last;  // the latest epoch's metrics: the run's final ones
+  // Throughput is measured from the end of the first step of this process (which compiles) and
+  // from every resume after a pause, so neither counts as training time.
+  bool window_open = false;
+  Clock::time_point window_start{};
+  int64_t window_examples = 0;
+  for (; epoch_ < config_.epochs; ++epoch_) {
+    batcher.start_epoch(epoch_);
+    MetricsAccumulator epoch_means, window_means;
+    const auto epoch_start = Clock::now();
+    for (int64_t i = step_ - epoch_ * steps_per_epoch_; i < steps_per_epoch_; ++i) {
+      if (!between_steps()) {
+        save(state.from_tree(tree));
+        return finish(TrainerStatus::stopped, "stopped at step " + std::to_string(step_));
+      }
+      if (waited_) window_open = false;
+      waited_ = false;
+      auto [x, y] = batcher.batch(i);
+      const Array dropout_key = random::fold_in(dropout_root, static_cast<uint32_t>(step_));
+      PyTree out = train_step(tree, Tensor(x), Tensor(y), Tensor(dropout_key));
+      const double loss = out[1].leaf().item(), acc = out[2].leaf().item();
+      ++step_;
+      const double n = static_cast<double>(x.shape()[0]);
+      if (!std::isfinite(loss)) {
+        log(store, "train/loss", loss);
+        char lr[32];
+        std::snprintf(lr, sizeof lr, "%g", config_.optimizer.lr);
+        return finish(TrainerStatus::diverged, "the loss became " + std::string(std::isnan(loss) ? "NaN" : "infinite") +
+                                                   " at step " + std::to_string(step_) + " (epoch " +
+                                                   std::to_string(epoch_ + 1) + "); try a lower learning rate than " +
+                                                   lr + " (optimizer.lr)");
+      }
+      tree = out[0];
+      epoch_means.add("loss", loss, n);
+      window_means.add("loss", loss, n);
+      if (task.classification) {
+        epoch_means.add("accuracy", acc, n);
+        window_means.add("accuracy", acc, n);
+      }
+      if (!window_open) {
+        window_open = true;
+        window_start = Clock::now();
+        window_examples = 0;
+      } else {
+        window_examples += static_cast<int64_t>(n);
+        const double secs = std::chrono::duration<double>(Clock::now() - window_start).count();
+        if (secs > 0) {
+          examples_per_second_ = static_cast<double>(window_examples) / secs;
+          eta_ = static_cast<double>(total_steps_ - step_) * config_.batch_size / examples_per_second_;
+        }
+      }
+      if (step_ % config_.log_every == 0 || i + 1 == steps_per_epoch_) {
+        Event e = event(EventType::step);
+        for (const auto& [name, value] : window_means.means()) {
+          log(store, "train/" + name, value);
+          e.metrics["train/" + name] = value;
+        }
+        e.stored_metrics = stored_;
+        window_means.reset();
+        t_.publish(e);
+      }
+    }
+    // End of an epoch: its means, the test split, a checkpoint.
+    state = state.from_tree(tree);
+    Event e = event(EventType::epoch);
+    for (const auto& [name, value] : epoch_means.means()) e.metrics["train/" + name] = value;
+    const bool last_epoch = epoch_ + 1 == config_.epochs;
+    if ((config_.eval_every > 0 && (epoch_ + 1) % config_.eval_every == 0) || last_epoch) {
+      EvalResult r = evaluate(eval_step, state.variables(), ds.test, task, config_.eval_batch_size);
+      e.metrics["test/loss"] = r.loss;
+      if (task.classification) e.metrics["test/accuracy"] = r.accuracy;
+    }
+    e.metrics["epoch/seconds"] = std::chrono::duration<double>(Clock::now() - epoch_start).count();
+    for (const auto& [name, value] : e.metrics) {
+      const std::string stored = name.rfind("train/", 0) == 0 ? "epoch/" + name.substr(6) : name;
+      log(store, stored, value);
+    }
+    store.flush();  // an epoch's numbers are never left buffered
+    stored_ = logged_;
+    e.stored_metrics = stored_;
+    for (const auto& [name, value] : e.metrics)
+      if (name != "epoch/seconds") last[name] = value;
+    t_.publish(e);
+    if (last_epoch || (config_.checkpoint_every > 0 && (epoch_ + 1) % config_.checkpoint_every == 0)) save(state);
+  }
+  --epoch_;  // events after the loop belong to the last epoch
+  last["steps"] = static_cast<double>(step_);
+  last["seconds"] = elapsed();
+  return finish(TrainerStatus::finished, "", last);
+}
+
+}  // namespace engine::train

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# gradient-cli train / runs / eval / resume end to end on tiny data (a small regression model on
+# synthetic data), each run recorded in a database in a temporary folder:
+# train (epoch lines, JSON events, the progress bar under a pseudo-terminal), runs list / show /
+# metrics / compare / rename / tag / delete, eval, Ctrl-C giving a 'stopped' run and resume
+# finishing it, and bad flags refused with the field named. Usage: train.sh PATH/TO/gradient-cli
+set -u
+# OpenMP's busy-waiting workers crawl when the cores are shared with other jobs (a loaded CI or
+# build machine: 20-50x slower steps on tiny models); passive waiting keeps these runs at seconds.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
+cli="${1:?usage: train.sh PATH/TO/gradient-cli}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+db=$tmp/runs.db
+failures=0
+checks=0
+
+fail() {
+  echo "FAIL: $*"
+  failures=$((failures + 1))
+}
+
+# check DESCRIPTION PATTERN TEXT: TEXT must match the extended regex PATTERN.
+check() {
+  checks=$((checks + 1))
+  if ! grep -qE -- "$2" <<<"$3"; then
+    fail "$1: no /$2/ in:"
+    sed 's/^/  | /' <<<"$3" | head -40
+  fi
+}
+
+cat >"$tmp/lin.json" <<'EOF'
+{"name": "lin", "input_shape": [10],
+ "layers": [{"type": "dense", "features": 16}, {"type": "tanh"}, {"type": "dense", "features": 5}]}
+EOF
+train=("$cli" train --model "$tmp/lin.json" --dataset synthetic-regression:256 --batch 16 --db "$db")
+
+# --- a run with one line per epoch (stdout is not a terminal)
+out=$("${train[@]}" --epochs 2 --lr 0.05 --name first 2>&1)
+rc=$?
+[[ $rc -eq 0 ]] || fail "train exited $rc"
+check "train start line" '^run 1: 2 epoch\(s\) x 16 steps' "$out"
+check "epoch 1 line" '^epoch 1/2  train loss [0-9.]+  test loss [0-9.]+  [0-9.]+ s' "$out"
+check "epoch 2 line" '^epoch 2/2  train loss' "$out"
+check "finish line" '^run 1 finished in [0-9.]+ s: test loss [0-9.]+' "$out"
+[[ $out == *$'\r'* ]] && fail "no progress bar (carriage returns) when stdout is not a terminal"
+
+# --- JSON events, one per line, and the second run differs by optimizer
+json=$("${train[@]}" --epochs 1 --optimizer adam --lr 0.01 --name second --tag baseline --json)
+check "json started" '^\{"elapsed_s":.*"event":"started".*"run":2' "$json"
+check "json step" '"event":"step".*"metrics":\{"train/loss":[0-9.e-]+\}' "$json"
+check "json epoch" '"event":"epoch".*"test/loss"' "$json"
+check "json final" '"event":"status".*"status":"finished"' "$(tail -n 1 <<<"$json")"
+bad_lines=$(grep -vc '^{.*}$' <<<"$json")
+[[ $bad_lines -eq 0 ]] || fail "$bad_lines --json output lines are not JSON objects"
+
+# --- a live progress bar under a pseudo-terminal
+tty_out=$(script -qec "${train[*]} --epochs 1 --log-every 1 --name tty" /dev/null)
+check "progress bar" $'epoch 1/1 \\[[=> ]+\\] +[0-9]+% [0-9]+/16 loss [0-9.]+ .*ETA [0-9-]+:[0-9-]+' "$tty_out"
+[[ $tty_out == *$'\r'* ]] || fail "the progress bar does not redraw in place (no carriage return)"
+
+# --- the history
+list=$("$cli" runs list --db "$db")
+check "runs list header" '^ID +NAME +STATUS +DATASET' "$list"
+check "runs list first" '^1 +first +finished +synthetic-regression:256' "$list"
+check "runs list tags" '^2 +second +finished .* baseline$' "$list"
+check "runs list --json" '"name":"first"' "$("$cli" runs list --db "$db" --json)"
+check "runs list --search" '^2 +second' "$("$cli" runs list --db "$db" --search baseline)"
+show=$("$cli" runs show 1 --db "$db")
+check "runs show status" 'status +finished' "$show"
+check "runs show final" 'test/loss +[0-9.]+' "$show"
+check "runs show series" 'train/loss +5 points' "$show"  # steps 10, 16, 20, 30, 32
+check "runs show checkpoint" 'step 32 .*step-00000032.safetensors' "$show"
+check "runs show --json" '"config":\{.*"optimizer":\{"lr":0.05' "$("$cli" runs show 1 --db "$db" --json)"
+metrics=$("$cli" runs metrics 1 --db "$db" --name train/loss)
+check "runs metrics" '^32 +2 +train/loss +[0-9.]+' "$metrics"
+csv=$("$cli" runs metrics 1 --db "$db" --csv)
+check "runs metrics --csv header" '^step,epoch,name,value,wall_time$' "$(head -n 1 <<<"$csv")"
+check "runs metrics --csv row" '^32,2,test/loss,[0-9.e-]+,[0-9.e-]+$' "$csv"
+compare=$("$cli" runs compare 1 2 --db "$db")
+check "runs compare" '^test/loss +[0-9.e-]+ +[0-9.e-]+' "$compare"
+"$cli" runs rename 1 renamed --db "$db" >/dev/null || fail "rename"
+"$cli" runs tag 1 keep --db "$db" >/dev/null || fail "tag"
+check "rename and tag" '^1 +renamed +finished .* keep$' "$("$cli" runs list --db "$db")"
+
+# --- eval from the checkpoint: the same test loss as the run reported
+eval_out=$("$cli" eval 1 --db "$db")
+loss=$(grep -oE 'test/loss +[0-9.e-]+$' <<<"$show" | head -n 1 | awk '{print $2}')
+check "eval" "^run 1 on synthetic-regression:256 \\(256 test examples, checkpoint at step 32\\): test loss" "$eval_out"
+eval_json=$("$cli" eval 1 --db "$db" --json)
+python3 - "$eval_json" "$loss" <<'EOF' || fail "eval loss differs from the run's final test loss"
+import json, sys
+got, want = json.loads(sys.argv[1])["test/loss"], float(sys.argv[2])
+sys.exit(0 if abs(got - want) <= 1e-5 * max(1.0, abs(want)) else 1)
+EOF
+
+# --- Ctrl-C stops between steps and saves the run as 'stopped'; resume finishes it
+"$cli" train --model "$tmp/lin.json" --dataset synthetic-regression:4000 --batch 4 --epochs 1 --log-every 1 \
+  --db "$db" --name interrupted --json >"$tmp/int.jsonl" 2>"$tmp/int.err" &
+pid=$!
+for _ in $(seq 300); do
+  grep -q '"event":"step"' "$tmp/int.jsonl" 2>/dev/null && break
+  sleep 0.1
+done
+kill -INT $pid
+wait $pid
+rc=$?
+[[ $rc -eq 130 ]] || fail "train after SIGINT exited $rc, not 130"
+check "stopped event" '"status":"stopped"' "$(tail -n 1 "$tmp/int.jsonl")"
+id=$(grep -oE '"event":"started".*' "$tmp/int.jsonl" | grep -oE '"run":[0-9]+' | head -n 1 | cut -d: -f2)
+check "stopped run in the history" "^$id +interrupted +stopped" "$("$cli" runs list --db "$db")"
+resume=$("$cli" resume "$id" --db "$db")
+check "resume" "resuming at step [0-9]+" "$resume"
+check "resume finished" "^run $id finished" "$resume"
+check "resumed run finished" "^$id +interrupted +finished" "$("$cli" runs list --db "$db")"
+steps=$("$cli" runs metrics "$id" --db "$db" --name train/loss | tail -n +2 | wc -l)
+[[ $steps -eq 1000 ]] || fail "the resumed run has $steps train/loss rows, not 1000 (one per step)"
+
+# --- delete removes the run and its checkpoint files
+ckpt=$("$cli" runs show 2 --db "$db" --json | grep -oE '"path":"[^"]+"' | head -n 1 | cut -d'"' -f4)
+[[ -f $ckpt ]] || fail "checkpoint file of run 2 missing: $ckpt"
+"$cli" runs delete 2 --db "$db" >/dev/null || fail "delete"
+[[ -e $ckpt ]] && fail "delete left the checkpoint $ckpt"
+"$cli" runs show 2 --db "$db" >/dev/null 2>&1 && fail "run 2 still there after delete"
+
+# --- bad input: a message naming the field, exit 1 (2 for usage errors), no run recorded
+runs_before=$("$cli" runs list --db "$db" --json | grep -o '"id"' | wc -l)
+err=$("${train[@]}" --lr -1 2>&1 >/dev/null)
+[[ $? -eq 1 ]] || fail "--lr -1 should exit 1"
+check "bad lr" '^error: optimizer.lr: expected a positive number, got -1' "$err"
+err=$("$cli" train --dataset fashion-mnist --db "$db" 2>&1 >/dev/null)
+check "missing model" '^error: --model is required' "$err"
+err=$("${train[@]}" --optimizer adam --momentum 0.9 2>&1 >/dev/null)
+check "momentum with adam" "^error: optimizer.momentum: unknown field" "$err"
+err=$("$cli" train --model builtin:mlp --dataset synthetic-regression --db "$db" 2>&1 >/dev/null)
+check "model/data mismatch" "input_shape \\(28, 28, 1\\) does not match dataset" "$err"
+"$cli" train --epochs x >/dev/null 2>&1
+[[ $? -eq 2 ]] || fail "a non-number --epochs should be a usage error (exit 2)"
+runs_after=$("$cli" runs list --db "$db" --json | grep -o '"id"' | wc -l)
+[[ $runs_before -eq $runs_after ]] || fail "refused configs created runs ($runs_before -> $runs_after)"
+check "unknown run" "no run with id 99" "$("$cli" runs show 99 --db "$db" 2>&1)"
+
+# --- GS_DB picks the database when --db is absent
+GS_DB=$db "$cli" runs list | grep -qE '^1 +renamed' || fail "GS_DB was not used"
+
+echo "$checks checks, $failures failures"
+[[ $failures -eq 0 ]]

@@ -1,0 +1,301 @@
+// Trainer: the event sequence of a whole run and what it leaves in the runs database, pause and
+// stop between steps, resume from the stop's checkpoint giving the same result as an unbroken
+// run, divergence, failure, determinism from the seed, two trainers at once, and BatchNorm's
+// statistics in the checkpoint. Runs use tiny data (synthetic regression, a Fashion-MNIST slice).
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cmath>
+#include <filesystem>
+
+#include "engine/core/error.h"
+#include "engine/runs/run_store.h"
+#include "engine/runs/safetensors.h"
+#include "engine/train/trainer.h"
+#include "test_support.h"
+
+using namespace engine;
+using namespace engine::train;
+using nlohmann::json;
+
+namespace {
+
+using namespace std::chrono_literals;
+
+json regression_config(const std::string& data = "synthetic-regression:256") {
+  return json{{"model", json::parse(R"({"name": "lin", "input_shape": [10], "layers": [
+                 {"type": "dense", "features": 16}, {"type": "tanh"}, {"type": "dense", "features": 5}]})")},
+              {"dataset", data},
+              {"optimizer", {{"name", "sgd"}, {"lr", 0.05}, {"momentum", 0.9}}},
+              {"batch_size", 16},
+              {"epochs", 2},
+              {"log_every", 4}};
+}
+
+// Runs to the end, collecting every event.
+std::vector<Event> run_all(Trainer& t) {
+  std::vector<Event> all;
+  t.start();
+  for (bool done = false; !done;) {
+    for (Event& e : t.wait_events(50ms)) {
+      done = done || (e.type == EventType::status && is_final(e.status));
+      all.push_back(std::move(e));
+    }
+  }
+  t.join();
+  return all;
+}
+
+// Waits for the first event matching pred (pulling everything before it).
+template <class P>
+Event wait_for(Trainer& t, P pred) {
+  for (int i = 0; i < 1200; ++i)
+    for (const Event& e : t.wait_events(50ms))
+      if (pred(e)) return e;
+  throw Error("wait_for: no such event within a minute");
+}
+
+std::vector<double> epoch_values(const std::vector<Event>& events, const std::string& metric) {
+  std::vector<double> out;
+  for (const Event& e : events)
+    if (e.type == EventType::epoch) out.push_back(e.metrics.at(metric));
+  return out;
+}
+
+}  // namespace
+
+class TrainerTest : public QObject {
+  Q_OBJECT
+  QTemporaryDir dir_;
+  std::string db() { return (dir_.path() + "/runs.db").toStdString(); }
+  TrainerOptions opts() { return {.db_path = db(), .flush_rows = 16, .flush_interval_ms = 100000}; }
+
+ private slots:
+  void eventsInOrderAndRecorded() {
+    Trainer t(RunConfig::from_json(regression_config()), opts());
+    QCOMPARE(t.status(), TrainerStatus::idle);
+    std::vector<Event> ev = run_all(t);
+    QVERIFY(ev.size() > 5);
+    QCOMPARE(ev.front().type, EventType::status);
+    QCOMPARE(ev.front().status, TrainerStatus::starting);
+    QCOMPARE(ev[1].type, EventType::started);
+    const int64_t run = ev[1].run_id;
+    QVERIFY(run > 0);
+    QCOMPARE(ev[1].total_steps, int64_t(2 * 256 / 16));
+    QCOMPARE(ev.back().type, EventType::status);
+    QCOMPARE(ev.back().status, TrainerStatus::finished);
+    // Steps only grow; step events every 4 steps; two epoch events with test numbers; one
+    // checkpoint per epoch (checkpoint_every 1).
+    int64_t last_step = 0, steps = 0, epochs = 0, ckpts = 0;
+    for (const Event& e : ev) {
+      QVERIFY(e.step >= last_step);
+      last_step = e.step;
+      QCOMPARE(e.run_id, run);
+      if (e.type == EventType::step) {
+        ++steps;
+        QCOMPARE(e.step % 4, int64_t(0));
+        QVERIFY(e.metrics.count("train/loss"));
+        QVERIFY(!e.metrics.count("train/accuracy"));  // regression
+      }
+      if (e.type == EventType::epoch) {
+        ++epochs;
+        QVERIFY(e.metrics.count("test/loss") && e.metrics.count("train/loss"));
+        QCOMPARE(e.step, e.epoch * 16);
+      }
+      if (e.type == EventType::checkpoint) {
+        ++ckpts;
+        QVERIFY(std::filesystem::exists(e.message));
+      }
+    }
+    QCOMPARE(steps, int64_t(8));
+    QCOMPARE(epochs, int64_t(2));
+    QCOMPARE(ckpts, int64_t(2));
+    const std::vector<double> loss = epoch_values(ev, "train/loss");
+    QVERIFY2(loss[1] < loss[0], "the loss should fall from epoch 1 to 2");
+    const TrainResult r = t.result();
+    QCOMPARE(r.status, TrainerStatus::finished);
+    QCOMPARE(r.steps, int64_t(32));
+    QCOMPARE(r.final_metrics.at("test/loss"), epoch_values(ev, "test/loss")[1]);
+
+    runs::RunStore store(db());
+    const runs::RunRecord rec = store.get_run(run);
+    QCOMPARE(rec.status, runs::RunStatus::finished);
+    QCOMPARE(rec.name, std::string("lin-synthetic-regression:256"));
+    QCOMPARE(rec.final_metrics.at("test/loss"), r.final_metrics.at("test/loss"));
+    QCOMPARE(RunConfig::from_json(rec.config).to_json(), t.config().to_json());
+    QCOMPARE(store.metrics(run, "train/loss").size(), size_t(8));
+    QCOMPARE(store.metrics(run, "test/loss").size(), size_t(2));
+    QCOMPARE(store.metrics(run, "epoch/loss").back().value, loss[1]);
+    const auto ck = store.checkpoints(run);
+    QCOMPARE(ck.size(), size_t(2));
+    QCOMPARE(ck.back().step, int64_t(32));
+    // The checkpoint holds the state: step, params, the momentum trace.
+    runs::SafetensorsFile f = runs::load_safetensors(ck.back().path);
+    QCOMPARE(f.metadata.at("step"), std::string("32"));
+    std::vector<std::string> names;
+    for (const auto& [name, a] : f.tensors) names.push_back(name);
+    QVERIFY(std::find(names.begin(), names.end(), "params/Dense_1/kernel") != names.end());
+    QVERIFY(std::find(names.begin(), names.end(), "step") != names.end());
+    QVERIFY(std::any_of(names.begin(), names.end(), [](const std::string& n) { return n.find("trace") != std::string::npos; }));
+  }
+
+  void sameSeedSameNumbers() {
+    Trainer a(RunConfig::from_json(regression_config()), opts());
+    Trainer b(RunConfig::from_json(regression_config()), opts());
+    json other = regression_config();
+    other["seed"] = 1;
+    Trainer c(RunConfig::from_json(other), opts());
+    const auto ea = run_all(a), eb = run_all(b), ec = run_all(c);
+    QCOMPARE(epoch_values(ea, "train/loss"), epoch_values(eb, "train/loss"));
+    QCOMPARE(epoch_values(ea, "test/loss"), epoch_values(eb, "test/loss"));
+    QVERIFY(epoch_values(ea, "test/loss") != epoch_values(ec, "test/loss"));
+  }
+
+  // Two trainers in their own threads at once, each giving what it gives alone.
+  void twoTrainersAtOnce() {
+    json cfg2 = regression_config();
+    cfg2["seed"] = 5;
+    cfg2["optimizer"] = {{"name", "adam"}, {"lr", 0.01}};
+    Trainer alone1(RunConfig::from_json(regression_config()), opts());
+    Trainer alone2(RunConfig::from_json(cfg2), opts());
+    const auto s1 = epoch_values(run_all(alone1), "test/loss");
+    const auto s2 = epoch_values(run_all(alone2), "test/loss");
+    Trainer t1(RunConfig::from_json(regression_config()), opts());
+    Trainer t2(RunConfig::from_json(cfg2), opts());
+    t1.start();
+    t2.start();
+    std::vector<Event> e1, e2;
+    while (!(t1.done() && t2.done()) || t1.queue().size() || t2.queue().size()) {
+      for (Event& e : t1.wait_events(10ms)) e1.push_back(e);
+      for (Event& e : t2.wait_events(10ms)) e2.push_back(e);
+    }
+    t1.join();
+    t2.join();
+    QCOMPARE(t1.result().status, TrainerStatus::finished);
+    QCOMPARE(t2.result().status, TrainerStatus::finished);
+    QVERIFY(t1.run_id() != t2.run_id());
+    QCOMPARE(epoch_values(e1, "test/loss"), s1);
+    QCOMPARE(epoch_values(e2, "test/loss"), s2);
+  }
+
+  // Pause holds the trainer between steps; stop saves a checkpoint and the run is 'stopped';
+  // resuming it finishes with exactly the numbers of a run that was never stopped.
+  void pauseStopResume() {
+    json cfg = regression_config("synthetic-regression:1024");
+    cfg["batch_size"] = 4;  // 256 steps an epoch, 512 in all: far from done when we pause
+    cfg["log_every"] = 1;
+    Trainer t(RunConfig::from_json(cfg), opts());
+    t.start();
+    wait_for(t, [](const Event& e) { return e.type == EventType::step; });
+    t.pause();
+    const Event paused = wait_for(t, [](const Event& e) { return e.status == TrainerStatus::paused; });
+    QCOMPARE(t.status(), TrainerStatus::paused);
+    for (const Event& e : t.wait_events(300ms)) QVERIFY(e.step == paused.step && e.type != EventType::step);
+    QVERIFY(paused.step < paused.total_steps);
+    t.resume();
+    wait_for(t, [&](const Event& e) { return e.type == EventType::step && e.step > paused.step; });
+    // Stop while paused again, so the step it stops at is known exactly.
+    t.pause();
+    const Event paused2 = wait_for(t, [](const Event& e) { return e.status == TrainerStatus::paused; });
+    t.stop();
+    const Event stopped = wait_for(t, [](const Event& e) { return is_final(e.status); });
+    t.join();
+    QCOMPARE(stopped.status, TrainerStatus::stopped);
+    QCOMPARE(stopped.step, paused2.step);
+    QVERIFY(stopped.step > paused.step && stopped.step < 512);
+    const int64_t run = t.run_id();
+    {
+      runs::RunStore store(db());
+      QCOMPARE(store.get_run(run).status, runs::RunStatus::stopped);
+      QCOMPARE(store.checkpoints(run).back().step, stopped.step);
+      QCOMPARE(store.metrics(run, "train/loss").back().step, stopped.step);
+    }
+    Trainer resumed(RunConfig::from_json(cfg), {.db_path = db(), .resume_run = run});
+    const auto er = run_all(resumed);
+    QCOMPARE(resumed.result().status, TrainerStatus::finished);
+    QCOMPARE(resumed.run_id(), run);
+    Trainer straight(RunConfig::from_json(cfg), opts());
+    const auto es = run_all(straight);
+    QCOMPARE(resumed.result().final_metrics.at("test/loss"), straight.result().final_metrics.at("test/loss"));
+    runs::RunStore store(db());
+    QCOMPARE(store.get_run(run).status, runs::RunStatus::finished);
+    // Every step logged once: the stopped part plus the resumed part, no duplicates.
+    const auto points = store.metrics(run, "train/loss");
+    QCOMPARE(points.size(), size_t(512));
+    for (size_t i = 0; i < points.size(); ++i) QCOMPARE(points[i].step, int64_t(i + 1));
+    QCOMPARE(points.back().value, store.metrics(straight.run_id(), "train/loss").back().value);
+    Q_UNUSED(er);
+    Q_UNUSED(es);
+  }
+
+  void divergenceStopsTheRun() {
+    json cfg = regression_config();
+    cfg["optimizer"] = {{"name", "sgd"}, {"lr", 1e9}};
+    Trainer t(RunConfig::from_json(cfg), opts());
+    const auto ev = run_all(t);
+    const TrainResult r = t.result();
+    QCOMPARE(r.status, TrainerStatus::diverged);
+    QVERIFY2(r.message.find("try a lower learning rate than 1e+09 (optimizer.lr)") != std::string::npos,
+             r.message.c_str());
+    QVERIFY(r.steps < 32);
+    QCOMPARE(ev.back().status, TrainerStatus::diverged);
+    runs::RunStore store(db());
+    const runs::RunRecord rec = store.get_run(r.run_id);
+    QCOMPARE(rec.status, runs::RunStatus::diverged);
+    QCOMPARE(rec.error, r.message);
+    QVERIFY(std::isnan(store.metrics(r.run_id, "train/loss").back().value) ||
+            std::isinf(store.metrics(r.run_id, "train/loss").back().value));
+  }
+
+  void failureIsRecorded() {
+    json cfg = regression_config();
+    cfg["dataset"] = "mnist-idx:/no/such/folder";
+    cfg["model"] = "builtin:mlp";
+    Trainer t(RunConfig::from_json(cfg), opts());
+    const auto ev = run_all(t);
+    QCOMPARE(t.result().status, TrainerStatus::failed);
+    QVERIFY(std::any_of(ev.begin(), ev.end(), [](const Event& e) {
+      return e.type == EventType::error && e.message.find("/no/such/folder") != std::string::npos;
+    }));
+    runs::RunStore store(db());
+    QCOMPARE(store.get_run(t.run_id()).status, runs::RunStatus::failed);
+    QVERIFY(store.get_run(t.run_id()).error.find("/no/such/folder") != std::string::npos);
+    // A bad config never gets a thread: the constructor refuses it.
+    RunConfig bad = RunConfig::from_json(regression_config());
+    bad.batch_size = 0;
+    QVERIFY_THROWS_EXCEPTION(Error, Trainer(bad, opts()));
+  }
+
+  // A classifier with BatchNorm on a Fashion-MNIST slice: accuracy is reported, and the
+  // checkpoint carries the updated batch statistics.
+  void cnnWithBatchNorm() {
+    if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist")) QSKIP("Fashion-MNIST is not installed");
+    json cfg = json{{"model", json::parse(R"({"name": "small-cnn", "input_shape": [28, 28, 1], "layers": [
+                      {"type": "conv", "features": 4, "kernel_size": [3, 3]}, {"type": "batch_norm"},
+                      {"type": "relu"}, {"type": "avg_pool", "window": [2, 2], "strides": [2, 2]},
+                      {"type": "flatten"}, {"type": "dense", "features": 10}]})")},
+                    {"dataset", {{"name", "fashion-mnist"}, {"limit", 64}}},
+                    {"batch_size", 16},
+                    {"log_every", 2}};
+    Trainer t(RunConfig::from_json(cfg), opts());
+    const auto ev = run_all(t);
+    QCOMPARE(t.result().status, TrainerStatus::finished);
+    const double acc = t.result().final_metrics.at("test/accuracy");
+    QVERIFY(acc >= 0 && acc <= 1);
+    QVERIFY(std::any_of(ev.begin(), ev.end(), [](const Event& e) { return e.metrics.count("train/accuracy"); }));
+    runs::RunStore store(db());
+    runs::SafetensorsFile f = runs::load_safetensors(store.checkpoints(t.run_id()).back().path);
+    bool found = false;
+    for (const auto& [name, a] : f.tensors) {
+      if (name != "extra/batch_stats/BatchNorm_0/mean") continue;
+      found = true;
+      double moved = 0;
+      for (float v : a.to_vector<float>()) moved += std::abs(v);
+      QVERIFY(moved > 0);  // initialized to zeros; training moved them
+    }
+    QVERIFY(found);
+  }
+};
+
+QTEST_APPLESS_MAIN(TrainerTest)
+#include "trainer_test.moc"
