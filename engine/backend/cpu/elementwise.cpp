@@ -22,12 +22,18 @@ namespace {
 
 using P = PrimId;
 
+// Elementwise loops over at least this many elements are split between the OpenMP threads (each
+// element is computed alone, so results do not depend on the split).
+constexpr int64_t kParallelMin = int64_t{1} << 16;
+
 template <class F>
 Array unary(const Array& x, F f) {
   Array out = Array::empty(DType::f32, x.shape());
   const float* a = x.data<float>();
   float* y = out.mutable_data<float>();
-  for (int64_t i = 0, n = x.size(); i < n; ++i) y[i] = f(a[i]);
+  const int64_t n = x.size();
+#pragma omp parallel for simd if (n >= kParallelMin)
+  for (int64_t i = 0; i < n; ++i) y[i] = f(a[i]);
   return out;
 }
 
@@ -44,11 +50,14 @@ Array binary_loop(const Array& x, const Array& z, const Shape& shape, F f) {
   const int64_t n = out.size();
   if (x.rank() == 0 && z.rank() != 0) {
     const float s = a[0];
+#pragma omp parallel for simd if (n >= kParallelMin)
     for (int64_t i = 0; i < n; ++i) y[i] = static_cast<Store>(f(s, b[i]));
   } else if (z.rank() == 0 && x.rank() != 0) {
     const float s = b[0];
+#pragma omp parallel for simd if (n >= kParallelMin)
     for (int64_t i = 0; i < n; ++i) y[i] = static_cast<Store>(f(a[i], s));
   } else {
+#pragma omp parallel for simd if (n >= kParallelMin)
     for (int64_t i = 0; i < n; ++i) y[i] = static_cast<Store>(f(a[i], b[i]));
   }
   return out;
@@ -216,12 +225,15 @@ std::optional<Array> elementwise(PrimId prim, std::span<const Array> in, const P
     // The common cases (full predicate, a scalar case as relu's gradient has) as plain loops
     // that vectorize.
     if (in[0].rank() && in[1].rank() && in[2].rank()) {
+#pragma omp parallel for simd if (n >= kParallelMin)
       for (int64_t i = 0; i < n; ++i) y[i] = pick(pb[i], t[i], f[i]);
     } else if (in[0].rank() && !in[1].rank() && in[2].rank()) {
       const float fs = f[0];
+#pragma omp parallel for simd if (n >= kParallelMin)
       for (int64_t i = 0; i < n; ++i) y[i] = pick(pb[i], t[i], fs);
     } else if (in[0].rank() && in[1].rank() && !in[2].rank()) {
       const float ts = t[0];
+#pragma omp parallel for simd if (n >= kParallelMin)
       for (int64_t i = 0; i < n; ++i) y[i] = pick(pb[i], ts, f[i]);
     } else {
       const int64_t ip = in[0].rank() ? 1 : 0, i_f = in[1].rank() ? 1 : 0, it = in[2].rank() ? 1 : 0;
