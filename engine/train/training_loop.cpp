@@ -68,10 +68,15 @@ bool TrainingLoop::between_steps() {
   std::unique_lock lock(t_.control_mutex_);
   if (t_.stop_) return false;
   if (!t_.pause_requested_) return true;
+  // Events go out without the control lock held: a notify callback may call pause() or stop().
+  lock.unlock();
   t_.set_status(TrainerStatus::paused);
   t_.publish(event(EventType::status));
+  lock.lock();
   t_.control_cv_.wait(lock, [&] { return !t_.pause_requested_ || t_.stop_; });
-  if (t_.stop_) return false;
+  const bool stop = t_.stop_;
+  lock.unlock();
+  if (stop) return false;
   t_.set_status(TrainerStatus::running);
   t_.publish(event(EventType::status));
   waited_ = true;
@@ -159,7 +164,10 @@ TrainResult TrainingLoop::train(runs::RunStore& store, int64_t run_id) {
   t_.set_status(TrainerStatus::running);
   t_.publish(event(EventType::started));
 
+  int64_t saved_step = t_.options_.resume_run ? step_ : -1;  // the newest checkpoint's step
   auto save = [&](const TrainState& s) {
+    if (saved_step == step_) return;  // e.g. stopped right after an epoch's checkpoint
+    saved_step = step_;
     fs::create_directories(ckpt_dir);
     const std::string path = checkpoint_path(ckpt_dir, step_);
     save_checkpoint(path, s, epoch_, run_id);
@@ -244,7 +252,8 @@ TrainResult TrainingLoop::train(runs::RunStore& store, int64_t run_id) {
     Event e = event(EventType::epoch);
     for (const auto& [name, value] : epoch_means.means()) e.metrics["train/" + name] = value;
     const bool last_epoch = epoch_ + 1 == config_.epochs;
-    if ((config_.eval_every > 0 && (epoch_ + 1) % config_.eval_every == 0) || last_epoch) {
+    const bool eval_due = (config_.eval_every > 0 && (epoch_ + 1) % config_.eval_every == 0) || last_epoch;
+    if (eval_due && ds.test.size() > 0) {
       EvalResult r = evaluate(eval_step, state.variables(), ds.test, task, config_.eval_batch_size);
       e.metrics["test/loss"] = r.loss;
       if (task.classification) e.metrics["test/accuracy"] = r.accuracy;

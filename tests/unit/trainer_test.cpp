@@ -71,6 +71,40 @@ class TrainerTest : public QObject {
   TrainerOptions opts() { return {.db_path = db(), .flush_rows = 16, .flush_interval_ms = 100000}; }
 
  private slots:
+  // A full queue drops its oldest step events, never the others; a notify runs per push; waiting
+  // on an empty queue returns nothing after the timeout.
+  void eventQueueIsBounded() {
+    EventQueue q(3);
+    int notified = 0;
+    q.set_notify([&] { ++notified; });
+    auto ev = [](EventType type, int64_t step) {
+      Event e;
+      e.type = type;
+      e.step = step;
+      return e;
+    };
+    q.push(ev(EventType::step, 1));
+    q.push(ev(EventType::epoch, 2));
+    q.push(ev(EventType::step, 3));
+    q.push(ev(EventType::step, 4));  // drops step 1
+    q.push(ev(EventType::status, 5));  // drops step 3
+    QCOMPARE(q.dropped(), int64_t(2));
+    QCOMPARE(notified, 5);
+    std::vector<Event> got = q.drain();
+    QCOMPARE(got.size(), size_t(3));
+    QCOMPARE(got[0].step, int64_t(2));
+    QCOMPARE(got[1].step, int64_t(4));
+    QCOMPARE(got[2].step, int64_t(5));
+    QVERIFY(q.wait_drain(10ms).empty());
+    // Only non-step events: a step event arriving at a full queue is the one dropped.
+    for (int i = 0; i < 3; ++i) q.push(ev(EventType::epoch, i));
+    q.push(ev(EventType::step, 9));
+    QCOMPARE(q.size(), size_t(3));
+    QCOMPARE(q.dropped(), int64_t(3));
+    const json j = to_json(q.drain()[0]);
+    QCOMPARE(j["event"].get<std::string>(), std::string("epoch"));
+  }
+
   void eventsInOrderAndRecorded() {
     Trainer t(RunConfig::from_json(regression_config()), opts());
     QCOMPARE(t.status(), TrainerStatus::idle);
