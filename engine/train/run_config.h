@@ -3,7 +3,7 @@
 //
 //   {"name": "mlp-fashion", "tags": ["baseline"], "notes": "",
 //    "model": "builtin:mlp",                      // or a model spec object (nn/model_spec.h)
-//    "dataset": {"name": "fashion-mnist", "limit": 0},   // limit > 0: first N examples per split
+//    "dataset": {"name": "fashion-mnist", "limit": 0},   // limit > 0: N examples per split
 //    "optimizer": {"name": "sgd", "lr": 0.1, "momentum": 0.9},
 //    "schedule": {"type": "exponential_decay", "transition_steps": 1000, "decay_rate": 0.95},
 //    "batch_size": 32, "epochs": 2, "seed": 0, "backend": "cpu",
@@ -56,7 +56,7 @@ struct RunConfig {
   std::string notes;
   nlohmann::json model;  // a model spec (a "builtin:NAME" string is resolved on parsing)
   std::string dataset;
-  int64_t limit = 0;  // examples per split; 0 = all
+  int64_t limit = 0;  // examples per split, a fixed random subset (train_steps.h); 0 = all
   OptimizerConfig optimizer;
   ScheduleConfig schedule;
   int64_t batch_size = 32;

@@ -1,5 +1,6 @@
 #include "engine/train/train_steps.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -26,6 +27,27 @@ std::pair<Tensor, Tensor> loss_and_accuracy(const Tensor& out, const Tensor& y, 
 }
 
 }  // namespace
+
+namespace {
+
+data::Split random_subset(const data::Split& split, int64_t limit, uint32_t stream) {
+  const int64_t n = split.size();
+  if (limit <= 0 || limit >= n) return split;
+  const std::vector<int32_t> perm = random::permutation(random::fold_in(random::PRNGKey(0), stream), n)
+                                        .to_vector<int32_t>();
+  std::vector<int64_t> rows(perm.begin(), perm.begin() + limit);
+  std::sort(rows.begin(), rows.end());
+  return {data::take_rows(split.x, rows.data(), limit), data::take_rows(split.y, rows.data(), limit)};
+}
+
+}  // namespace
+
+data::Dataset load_run_dataset(const std::string& name, int64_t limit) {
+  data::Dataset d = data::load_dataset(name);
+  d.train = random_subset(d.train, limit, 0);
+  d.test = random_subset(d.test, limit, 1);
+  return d;
+}
 
 Task task_for(const nn::Sequential& model, const data::Dataset& dataset, int64_t batch_size) {
   const Shape x = dataset.train.x.shape();

@@ -130,7 +130,7 @@ TrainResult TrainingLoop::run() {
 }
 
 TrainResult TrainingLoop::train(runs::RunStore& store, int64_t run_id) {
-  data::Dataset ds = data::load_dataset(config_.dataset, config_.limit);
+  data::Dataset ds = load_run_dataset(config_.dataset, config_.limit);
   nn::Sequential model = config_.build_model();
   const Task task = task_for(model, ds, config_.batch_size);
   TrainState state = initial_state(config_, model);

@@ -11,6 +11,7 @@
 #include "engine/core/error.h"
 #include "engine/runs/run_store.h"
 #include "engine/runs/safetensors.h"
+#include "engine/train/train_steps.h"
 #include "engine/train/trainer.h"
 #include "test_support.h"
 
@@ -103,6 +104,30 @@ class TrainerTest : public QObject {
     QCOMPARE(q.dropped(), int64_t(3));
     const json j = to_json(q.drain()[0]);
     QCOMPARE(j["event"].get<std::string>(), std::string("epoch"));
+  }
+
+  // dataset.limit keeps a fixed random subset of each split, in file order.
+  void limitTakesAFixedRandomSubset() {
+    const data::Dataset full = load_run_dataset("synthetic-regression:1000", 0);
+    const data::Dataset a = load_run_dataset("synthetic-regression:1000", 100);
+    const data::Dataset b = load_run_dataset("synthetic-regression:1000", 100);
+    QCOMPARE(a.train.size(), int64_t(100));
+    QCOMPARE(a.test.size(), int64_t(100));
+    QCOMPARE(a.train.x.to_vector<float>(), b.train.x.to_vector<float>());
+    QVERIFY(a.train.x.to_vector<float>() != a.test.x.to_vector<float>());  // one stream per split
+    const std::vector<float> fx = full.train.x.to_vector<float>(), sx = a.train.x.to_vector<float>();
+    const std::vector<float> fy = full.train.y.to_vector<float>(), sy = a.train.y.to_vector<float>();
+    int64_t previous = -1;
+    for (int64_t i = 0; i < 100; ++i) {  // each row is a row of the full split, later than the last
+      int64_t at = -1;
+      for (int64_t j = 0; j < 1000 && at < 0; ++j)
+        if (std::equal(sx.begin() + i * 10, sx.begin() + i * 10 + 10, fx.begin() + j * 10)) at = j;
+      QVERIFY(at > previous);
+      QCOMPARE(sy[i * 5], fy[at * 5]);
+      previous = at;
+    }
+    QVERIFY(previous > 500);  // drawn from the whole split, not its start
+    QCOMPARE(load_run_dataset("synthetic-regression:50", 100).train.size(), int64_t(50));
   }
 
   void eventsInOrderAndRecorded() {
