@@ -41,6 +41,9 @@ struct OptimizerConfig {
 struct ScheduleConfig {
   // constant, exponential_decay, cosine_decay, warmup_cosine_decay, linear
   std::string type = "constant";
+  // What the lengths below count: "steps" (optimizer steps, as in optax) or "epochs" (DESIGN's
+  // workflow 2, lr = 1.0 * 0.95^(epoch / 5): exponential_decay, transition_steps 5, unit epochs).
+  std::string unit = "steps";
   int64_t transition_steps = 1000;  // exponential_decay, linear
   double decay_rate = 0.95;         // exponential_decay
   bool staircase = false;           // exponential_decay
@@ -80,8 +83,8 @@ struct RunConfig {
   void validate() const;
   // The model the spec describes (validated).
   nn::Sequential build_model() const;
-  // The optimizer with its schedule.
-  optim::GradientTransformation build_optimizer() const;
+  // The optimizer with its schedule; steps_per_epoch converts a schedule counted in epochs.
+  optim::GradientTransformation build_optimizer(int64_t steps_per_epoch = 1) const;
   // name, or "<model name>-<dataset>" when empty.
   std::string display_name() const;
 };

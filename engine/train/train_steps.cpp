@@ -74,7 +74,7 @@ Task task_for(const nn::Sequential& model, const data::Dataset& dataset, int64_t
   return task;
 }
 
-TrainState initial_state(const RunConfig& config, const nn::Sequential& model) {
+TrainState initial_state(const RunConfig& config, const nn::Sequential& model, int64_t steps_per_epoch) {
   const Array key = random::fold_in(random::PRNGKey(config.seed), 0);
   PyTree variables = model.init(key, Tensor(Array::zeros(DType::f32, nn::batched_input_shape(model, 1))));
   PyTree extra;  // None unless the model keeps batch statistics
@@ -82,7 +82,7 @@ TrainState initial_state(const RunConfig& config, const nn::Sequential& model) {
   ApplyFn apply = [model](const PyTree& vars, const PyTree& inputs) -> PyTree {
     return model.apply(vars, inputs.leaf(), kEval).out;
   };
-  return TrainState::create(apply, variables["params"], config.build_optimizer(), extra);
+  return TrainState::create(apply, variables["params"], config.build_optimizer(steps_per_epoch), extra);
 }
 
 JitFn make_train_step(const TrainState& like, const nn::Sequential& model, Task task) {

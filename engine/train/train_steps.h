@@ -31,7 +31,7 @@ Task task_for(const nn::Sequential& model, const data::Dataset& dataset, int64_t
 
 // Variables from init (key = fold_in(PRNGKey(seed), 0)) and the optimizer's state: step 0.
 // The apply_fn is evaluation mode; extra holds {"batch_stats": ...} when the model has any.
-TrainState initial_state(const RunConfig& config, const nn::Sequential& model);
+TrainState initial_state(const RunConfig& config, const nn::Sequential& model, int64_t steps_per_epoch = 1);
 
 // (state tree, x, y, dropout key) -> tuple(new state tree, loss, accuracy): one optimizer step on
 // a batch, BatchNorm statistics updated, accuracy 0 for regression.

@@ -133,7 +133,8 @@ TrainResult TrainingLoop::train(runs::RunStore& store, int64_t run_id) {
   data::Dataset ds = load_run_dataset(config_.dataset, config_.limit);
   nn::Sequential model = config_.build_model();
   const Task task = task_for(model, ds, config_.batch_size);
-  TrainState state = initial_state(config_, model);
+  // drop_remainder: a short last batch is dropped (the Batcher below agrees).
+  TrainState state = initial_state(config_, model, std::max<int64_t>(1, ds.train.size() / config_.batch_size));
 
   const std::string ckpt_dir =
       !t_.options_.checkpoint_dir.empty()
