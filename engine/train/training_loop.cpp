@@ -35,6 +35,13 @@ std::string checkpoint_path(const std::string& dir, int64_t step) {
   return (fs::path(dir) / name).string();
 }
 
+// Beside the database and named after it, so two databases in one folder never share a folder
+// of checkpoints (their run ids overlap): runs.db -> runs.checkpoints/run-7/.
+std::string default_checkpoint_dir(const std::string& db_path, int64_t run_id) {
+  const fs::path db(db_path);
+  return (db.parent_path() / (db.stem().string() + ".checkpoints") / ("run-" + std::to_string(run_id))).string();
+}
+
 }  // namespace
 
 TrainingLoop::TrainingLoop(Trainer& trainer) : t_(trainer), config_(trainer.config_), started_(Clock::now()) {}
@@ -139,7 +146,7 @@ TrainResult TrainingLoop::train(runs::RunStore& store, int64_t run_id) {
   const std::string ckpt_dir =
       !t_.options_.checkpoint_dir.empty()
           ? t_.options_.checkpoint_dir
-          : (fs::path(store.path()).parent_path() / "checkpoints" / ("run-" + std::to_string(run_id))).string();
+          : default_checkpoint_dir(store.path(), run_id);
   if (t_.options_.resume_run) {
     std::vector<runs::Checkpoint> ckpts = store.checkpoints(run_id);
     GS_CHECK(!ckpts.empty(), "run " + std::to_string(run_id) + " has no checkpoint to resume from");

@@ -188,6 +188,8 @@ class TrainerTest : public QObject {
     const auto ck = store.checkpoints(run);
     QCOMPARE(ck.size(), size_t(2));
     QCOMPARE(ck.back().step, int64_t(32));
+    QCOMPARE(ck.back().path, (dir_.path() + "/runs.checkpoints/run-" + QString::number(run) +
+                              "/step-00000032.safetensors").toStdString());
     // The checkpoint holds the state: step, params, the momentum trace.
     runs::SafetensorsFile f = runs::load_safetensors(ck.back().path);
     QCOMPARE(f.metadata.at("step"), std::string("32"));
