@@ -151,6 +151,11 @@ void compare(const RunsOptions& o) {
 
 void remove_run(const RunsOptions& o) {
   RunStore store(database_path(o.db));
+  // Opening the store marked runs of dead processes 'interrupted': 'running' means a live writer,
+  // whose next metric batch would fail on the missing run.
+  GS_CHECK(store.get_run(o.id).status != engine::runs::RunStatus::running,
+           "run " + std::to_string(o.id) + " is still running (process " +
+               std::to_string(store.get_run(o.id).writer_pid) + "); stop it before deleting it");
   const std::vector<engine::runs::Checkpoint> ckpts = store.checkpoints(o.id);
   store.delete_run(o.id);
   // The checkpoint files go with the run; their folder too once empty.

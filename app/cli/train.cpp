@@ -117,7 +117,7 @@ void run_eval(int64_t id, const std::string& db_option, std::string dataset, std
   if (dataset.empty()) dataset = config.dataset;
   const int64_t n = limit ? *limit : (dataset == config.dataset ? config.limit : 0);
   engine::set_default_backend(engine::find_backend(config.backend));
-  engine::data::Dataset ds = engine::data::load_dataset(dataset, n);
+  engine::data::Dataset ds = train::load_run_dataset(dataset, n);
   engine::nn::Sequential model = config.build_model();
   const train::Task task = train::task_for(model, ds, config.eval_batch_size);
   train::TrainState state = train::load_checkpoint(ckpts.back().path, train::initial_state(config, model));
@@ -149,7 +149,7 @@ void add_train_commands(CLI::App& app) {
   CLI::App* t = app.add_subcommand("train", "Train a model on a dataset, recording the run in the runs database");
   t->add_option("--model", o->model, "builtin:mlp, builtin:cnn, builtin:linear or a model spec FILE.json");
   t->add_option("--dataset", o->dataset, "fashion-mnist, mnist-digits, mnist-idx:DIR, synthetic-regression[:N]");
-  t->add_option("--limit", o->limit, "Use only the first N examples of each split");
+  t->add_option("--limit", o->limit, "Use N examples of each split (a fixed random subset)");
   t->add_option("--epochs", o->epochs, "Number of epochs (default 1)");
   t->add_option("--batch", o->batch, "Batch size (default 32)");
   t->add_option("--optimizer", o->optimizer, "sgd, adam, adamw, rmsprop or adagrad (default sgd)");
@@ -187,7 +187,7 @@ void add_train_commands(CLI::App& app) {
   CLI::App* ev = app.add_subcommand("eval", "Test loss and accuracy of a run's last checkpoint");
   ev->add_option("ID", e->id, "The run's id")->required();
   ev->add_option("--dataset", e->dataset, "Dataset to evaluate on (default: the run's)");
-  ev->add_option("--limit", e->limit, "Use only the first N test examples");
+  ev->add_option("--limit", e->limit, "Use N test examples (a fixed random subset)");
   ev->add_option("--db", e->db, "Runs database");
   ev->add_flag("--json", e->json, "Print the result as JSON");
   ev->callback([e] { run_eval(e->id, e->db, e->dataset, e->limit, e->json); });

@@ -48,6 +48,7 @@ nlohmann::json to_json(const Event& e) {
                    {"total_steps", e.total_steps},
                    {"epoch", e.epoch},
                    {"epochs", e.epochs},
+                   {"steps_per_epoch", e.steps_per_epoch},
                    {"metrics", metrics},
                    {"elapsed_s", e.elapsed_seconds},
                    {"examples_per_s", e.examples_per_second},

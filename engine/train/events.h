@@ -51,7 +51,9 @@ struct Event {
   // epoch: train/loss, train/accuracy (epoch means), test/loss, test/accuracy, epoch/seconds.
   std::map<std::string, double> metrics;
   double elapsed_seconds = 0;       // since the trainer started
-  double examples_per_second = 0;   // recent training throughput (0 until measured)
+  // Training throughput since the first step of this process (which compiles) or the last
+  // resume from a pause; 0 until measured.
+  double examples_per_second = 0;
   double eta_seconds = -1;          // time left at that throughput; -1 unknown
   int64_t stored_metrics = 0;       // metric rows committed to the run database so far
   std::string message;

@@ -132,6 +132,7 @@ std::vector<std::string> optimizer_fields(const std::string& name) {
 
 std::vector<std::string> schedule_fields(const std::string& type) {
   std::vector<std::string> f{"type"};
+  if (type != "constant") f.push_back("unit");
   auto add = [&](std::initializer_list<const char*> more) { f.insert(f.end(), more.begin(), more.end()); };
   if (type == "exponential_decay") add({"transition_steps", "decay_rate", "staircase"});
   else if (type == "cosine_decay") add({"decay_steps", "alpha"});
@@ -180,6 +181,8 @@ ScheduleConfig parse_schedule(const json& j) {
   if (std::find(names.begin(), names.end(), s.type) == names.end())
     throw Error("schedule.type: unknown schedule '" + s.type + "' (known: " + join(names) + ")");
   Fields f(object, "schedule.", schedule_fields(s.type));
+  s.unit = f.string("unit", s.unit);
+  if (s.unit != "steps" && s.unit != "epochs") f.fail("unit", "\"steps\" or \"epochs\"", f.at("unit"));
   s.transition_steps = f.integer("transition_steps", s.transition_steps, 1, kMaxCount);
   s.decay_rate = f.positive("decay_rate", s.decay_rate);
   s.staircase = f.boolean("staircase", s.staircase);
@@ -307,6 +310,7 @@ json RunConfig::to_json() const {
   }
   json s{{"type", schedule.type}};
   for (const std::string& field : schedule_fields(schedule.type)) {
+    if (field == "unit") s[field] = schedule.unit;
     if (field == "transition_steps") s[field] = schedule.transition_steps;
     if (field == "decay_rate") s[field] = schedule.decay_rate;
     if (field == "staircase") s[field] = schedule.staircase;
@@ -370,10 +374,16 @@ nn::Sequential RunConfig::build_model() const {
   }
 }
 
-optim::GradientTransformation RunConfig::build_optimizer() const {
+optim::GradientTransformation RunConfig::build_optimizer(int64_t steps_per_epoch) const {
+  GS_CHECK(steps_per_epoch >= 1, "build_optimizer: steps_per_epoch must be positive");
   const double lr0 = optimizer.lr;
   optim::ScalarOrSchedule lr(lr0);
-  const ScheduleConfig& s = schedule;
+  ScheduleConfig s = schedule;
+  if (s.unit == "epochs") {  // optax counts steps: scale the schedule's lengths
+    s.transition_steps = nn::mul_sat(s.transition_steps, steps_per_epoch);
+    s.decay_steps = nn::mul_sat(s.decay_steps, steps_per_epoch);
+    s.warmup_steps = nn::mul_sat(s.warmup_steps, steps_per_epoch);
+  }
   if (s.type == "exponential_decay")
     lr = optim::exponential_decay(lr0, s.transition_steps, s.decay_rate, 0, s.staircase);
   else if (s.type == "cosine_decay")

@@ -3,7 +3,7 @@
 //
 //   {"name": "mlp-fashion", "tags": ["baseline"], "notes": "",
 //    "model": "builtin:mlp",                      // or a model spec object (nn/model_spec.h)
-//    "dataset": {"name": "fashion-mnist", "limit": 0},   // limit > 0: first N examples per split
+//    "dataset": {"name": "fashion-mnist", "limit": 0},   // limit > 0: N examples per split
 //    "optimizer": {"name": "sgd", "lr": 0.1, "momentum": 0.9},
 //    "schedule": {"type": "exponential_decay", "transition_steps": 1000, "decay_rate": 0.95},
 //    "batch_size": 32, "epochs": 2, "seed": 0, "backend": "cpu",
@@ -41,6 +41,9 @@ struct OptimizerConfig {
 struct ScheduleConfig {
   // constant, exponential_decay, cosine_decay, warmup_cosine_decay, linear
   std::string type = "constant";
+  // What the lengths below count: "steps" (optimizer steps, as in optax) or "epochs" (DESIGN's
+  // workflow 2, lr = 1.0 * 0.95^(epoch / 5): exponential_decay, transition_steps 5, unit epochs).
+  std::string unit = "steps";
   int64_t transition_steps = 1000;  // exponential_decay, linear
   double decay_rate = 0.95;         // exponential_decay
   bool staircase = false;           // exponential_decay
@@ -56,7 +59,7 @@ struct RunConfig {
   std::string notes;
   nlohmann::json model;  // a model spec (a "builtin:NAME" string is resolved on parsing)
   std::string dataset;
-  int64_t limit = 0;  // examples per split; 0 = all
+  int64_t limit = 0;  // examples per split, a fixed random subset (train_steps.h); 0 = all
   OptimizerConfig optimizer;
   ScheduleConfig schedule;
   int64_t batch_size = 32;
@@ -80,8 +83,8 @@ struct RunConfig {
   void validate() const;
   // The model the spec describes (validated).
   nn::Sequential build_model() const;
-  // The optimizer with its schedule.
-  optim::GradientTransformation build_optimizer() const;
+  // The optimizer with its schedule; steps_per_epoch converts a schedule counted in epochs.
+  optim::GradientTransformation build_optimizer(int64_t steps_per_epoch = 1) const;
   // name, or "<model name>-<dataset>" when empty.
   std::string display_name() const;
 };

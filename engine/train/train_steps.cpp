@@ -1,5 +1,6 @@
 #include "engine/train/train_steps.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -27,6 +28,27 @@ std::pair<Tensor, Tensor> loss_and_accuracy(const Tensor& out, const Tensor& y, 
 
 }  // namespace
 
+namespace {
+
+data::Split random_subset(const data::Split& split, int64_t limit, uint32_t stream) {
+  const int64_t n = split.size();
+  if (limit <= 0 || limit >= n) return split;
+  const std::vector<int32_t> perm = random::permutation(random::fold_in(random::PRNGKey(0), stream), n)
+                                        .to_vector<int32_t>();
+  std::vector<int64_t> rows(perm.begin(), perm.begin() + limit);
+  std::sort(rows.begin(), rows.end());
+  return {data::take_rows(split.x, rows.data(), limit), data::take_rows(split.y, rows.data(), limit)};
+}
+
+}  // namespace
+
+data::Dataset load_run_dataset(const std::string& name, int64_t limit) {
+  data::Dataset d = data::load_dataset(name);
+  d.train = random_subset(d.train, limit, 0);
+  d.test = random_subset(d.test, limit, 1);
+  return d;
+}
+
 Task task_for(const nn::Sequential& model, const data::Dataset& dataset, int64_t batch_size) {
   const Shape x = dataset.train.x.shape();
   Shape example(x.begin() + 1, x.end());
@@ -52,7 +74,7 @@ Task task_for(const nn::Sequential& model, const data::Dataset& dataset, int64_t
   return task;
 }
 
-TrainState initial_state(const RunConfig& config, const nn::Sequential& model) {
+TrainState initial_state(const RunConfig& config, const nn::Sequential& model, int64_t steps_per_epoch) {
   const Array key = random::fold_in(random::PRNGKey(config.seed), 0);
   PyTree variables = model.init(key, Tensor(Array::zeros(DType::f32, nn::batched_input_shape(model, 1))));
   PyTree extra;  // None unless the model keeps batch statistics
@@ -60,7 +82,7 @@ TrainState initial_state(const RunConfig& config, const nn::Sequential& model) {
   ApplyFn apply = [model](const PyTree& vars, const PyTree& inputs) -> PyTree {
     return model.apply(vars, inputs.leaf(), kEval).out;
   };
-  return TrainState::create(apply, variables["params"], config.build_optimizer(), extra);
+  return TrainState::create(apply, variables["params"], config.build_optimizer(steps_per_epoch), extra);
 }
 
 JitFn make_train_step(const TrainState& like, const nn::Sequential& model, Task task) {

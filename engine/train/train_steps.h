@@ -14,6 +14,12 @@
 
 namespace engine::train {
 
+// The run's dataset. With limit > 0 each split keeps `limit` examples drawn at random with a
+// fixed key (the same subset for every seed, so runs on one slice compare), sorted back into file
+// order. The first N would do for shuffled files such as Fashion-MNIST's, but the MNIST digits
+// come grouped by class, and their first 500 are all zeros.
+data::Dataset load_run_dataset(const std::string& name, int64_t limit);
+
 // Classification (integer labels, softmax cross-entropy, accuracy) or regression (f32 targets,
 // mean squared error).
 struct Task {
@@ -25,7 +31,7 @@ Task task_for(const nn::Sequential& model, const data::Dataset& dataset, int64_t
 
 // Variables from init (key = fold_in(PRNGKey(seed), 0)) and the optimizer's state: step 0.
 // The apply_fn is evaluation mode; extra holds {"batch_stats": ...} when the model has any.
-TrainState initial_state(const RunConfig& config, const nn::Sequential& model);
+TrainState initial_state(const RunConfig& config, const nn::Sequential& model, int64_t steps_per_epoch = 1);
 
 // (state tree, x, y, dropout key) -> tuple(new state tree, loss, accuracy): one optimizer step on
 // a batch, BatchNorm statistics updated, accuracy 0 for regression.

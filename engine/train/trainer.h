@@ -31,7 +31,8 @@ namespace engine::train {
 
 struct TrainerOptions {
   std::string db_path{};  // "" = runs::default_database_path()
-  // Where checkpoints go: "" = <folder of the database>/checkpoints/run-<id>/.
+  // Where checkpoints go: "" = <database folder>/<database name>.checkpoints/run-<id>/
+  // (runs.db -> runs.checkpoints/run-7/).
   std::string checkpoint_dir{};
   // Continue this run from its last checkpoint instead of creating a new run (gradient-cli
   // resume). Its stored config is used; `config` must be that config.

@@ -35,6 +35,13 @@ std::string checkpoint_path(const std::string& dir, int64_t step) {
   return (fs::path(dir) / name).string();
 }
 
+// Beside the database and named after it, so two databases in one folder never share a folder
+// of checkpoints (their run ids overlap): runs.db -> runs.checkpoints/run-7/.
+std::string default_checkpoint_dir(const std::string& db_path, int64_t run_id) {
+  const fs::path db(db_path);
+  return (db.parent_path() / (db.stem().string() + ".checkpoints") / ("run-" + std::to_string(run_id))).string();
+}
+
 }  // namespace
 
 TrainingLoop::TrainingLoop(Trainer& trainer) : t_(trainer), config_(trainer.config_), started_(Clock::now()) {}
@@ -68,10 +75,15 @@ bool TrainingLoop::between_steps() {
   std::unique_lock lock(t_.control_mutex_);
   if (t_.stop_) return false;
   if (!t_.pause_requested_) return true;
+  // Events go out without the control lock held: a notify callback may call pause() or stop().
+  lock.unlock();
   t_.set_status(TrainerStatus::paused);
   t_.publish(event(EventType::status));
+  lock.lock();
   t_.control_cv_.wait(lock, [&] { return !t_.pause_requested_ || t_.stop_; });
-  if (t_.stop_) return false;
+  const bool stop = t_.stop_;
+  lock.unlock();
+  if (stop) return false;
   t_.set_status(TrainerStatus::running);
   t_.publish(event(EventType::status));
   waited_ = true;
@@ -125,15 +137,16 @@ TrainResult TrainingLoop::run() {
 }
 
 TrainResult TrainingLoop::train(runs::RunStore& store, int64_t run_id) {
-  data::Dataset ds = data::load_dataset(config_.dataset, config_.limit);
+  data::Dataset ds = load_run_dataset(config_.dataset, config_.limit);
   nn::Sequential model = config_.build_model();
   const Task task = task_for(model, ds, config_.batch_size);
-  TrainState state = initial_state(config_, model);
+  // drop_remainder: a short last batch is dropped (the Batcher below agrees).
+  TrainState state = initial_state(config_, model, std::max<int64_t>(1, ds.train.size() / config_.batch_size));
 
   const std::string ckpt_dir =
       !t_.options_.checkpoint_dir.empty()
           ? t_.options_.checkpoint_dir
-          : (fs::path(store.path()).parent_path() / "checkpoints" / ("run-" + std::to_string(run_id))).string();
+          : default_checkpoint_dir(store.path(), run_id);
   if (t_.options_.resume_run) {
     std::vector<runs::Checkpoint> ckpts = store.checkpoints(run_id);
     GS_CHECK(!ckpts.empty(), "run " + std::to_string(run_id) + " has no checkpoint to resume from");
@@ -159,7 +172,10 @@ TrainResult TrainingLoop::train(runs::RunStore& store, int64_t run_id) {
   t_.set_status(TrainerStatus::running);
   t_.publish(event(EventType::started));
 
+  int64_t saved_step = t_.options_.resume_run ? step_ : -1;  // the newest checkpoint's step
   auto save = [&](const TrainState& s) {
+    if (saved_step == step_) return;  // e.g. stopped right after an epoch's checkpoint
+    saved_step = step_;
     fs::create_directories(ckpt_dir);
     const std::string path = checkpoint_path(ckpt_dir, step_);
     save_checkpoint(path, s, epoch_, run_id);
@@ -244,7 +260,8 @@ TrainResult TrainingLoop::train(runs::RunStore& store, int64_t run_id) {
     Event e = event(EventType::epoch);
     for (const auto& [name, value] : epoch_means.means()) e.metrics["train/" + name] = value;
     const bool last_epoch = epoch_ + 1 == config_.epochs;
-    if ((config_.eval_every > 0 && (epoch_ + 1) % config_.eval_every == 0) || last_epoch) {
+    const bool eval_due = (config_.eval_every > 0 && (epoch_ + 1) % config_.eval_every == 0) || last_epoch;
+    if (eval_due && ds.test.size() > 0) {
       EvalResult r = evaluate(eval_step, state.variables(), ds.test, task, config_.eval_batch_size);
       e.metrics["test/loss"] = r.loss;
       if (task.classification) e.metrics["test/accuracy"] = r.accuracy;

@@ -4,6 +4,7 @@
 #include <QtTest>
 
 #include "engine/core/error.h"
+#include "engine/optim/optim.h"
 #include "engine/train/run_config.h"
 #include "test_support.h"
 
@@ -77,6 +78,26 @@ class RunConfigTest : public QObject {
     QVERIFY(c.build_optimizer().init);
   }
 
+  // DESIGN's workflow 2: lr = 1.0 * 0.95^(epoch / 5), written in epochs and run in steps.
+  void scheduleInEpochs() {
+    RunConfig c = RunConfig::from_json(with("schedule", json{{"type", "exponential_decay"}, {"unit", "epochs"},
+                                                          {"transition_steps", 5}, {"decay_rate", 0.95}}));
+    QCOMPARE(c.to_json()["schedule"]["unit"].get<std::string>(), std::string("epochs"));
+    c.optimizer.lr = 1.0;
+    // The sgd state with a schedule counts steps: ((), {"count"}). After 10 epochs of 100 steps
+    // the update of a unit gradient is -0.95^2.
+    optim::GradientTransformation tx = c.build_optimizer(100);
+    PyTree params = PyTree::dict({{"w", Tensor(Array::from_vector<float>({0.0f}))}});
+    PyTree state = tx.init(params);
+    PyTree g = PyTree::dict({{"w", Tensor(Array::from_vector<float>({1.0f}))}});
+    for (int i = 0; i < 1000; ++i) state = tx.update(g, state, params).second;
+    const double u = tx.update(g, state, params).first["w"].leaf().item();
+    QVERIFY2(std::abs(u + 0.9025) < 1e-5, std::to_string(u).c_str());
+    const double u_steps = RunConfig::from_json(base()).build_optimizer(100).update(g, tx.init(params), params)
+                               .first["w"].leaf().item();
+    QCOMPARE(u_steps, double(-0.1f));  // constant lr 0.1, in float32
+  }
+
   void badFieldsNameTheField() {
     QCOMPARE(error_for(with("optimizer.lr", -1)), std::string("optimizer.lr: expected a positive number, got -1"));
     QCOMPARE(error_for(with("optimizer.lr", "fast")),
@@ -92,6 +113,8 @@ class RunConfigTest : public QObject {
     QCOMPARE(error_for(with("optimizer.momentum", 1)),
              std::string("optimizer.momentum: expected a number in [0, 1), got 1"));
     QVERIFY(error_for(with("schedule.type", "step")).starts_with("schedule.type: unknown schedule 'step'"));
+    QCOMPARE(error_for(with("schedule", json{{"type", "cosine_decay"}, {"unit", "days"}})),
+             std::string("schedule.unit: expected \"steps\" or \"epochs\", got \"days\""));
     QCOMPARE(error_for(with("schedule", json{{"type", "exponential_decay"}, {"transition_steps", 0}})),
              std::string("schedule.transition_steps: expected an integer in [1, 1000000000], got 0"));
     QVERIFY(error_for(with("dataset", "cifar10")).starts_with("dataset.name: unknown dataset 'cifar10'"));

@@ -11,6 +11,7 @@
 #include "engine/core/error.h"
 #include "engine/runs/run_store.h"
 #include "engine/runs/safetensors.h"
+#include "engine/train/train_steps.h"
 #include "engine/train/trainer.h"
 #include "test_support.h"
 
@@ -71,6 +72,64 @@ class TrainerTest : public QObject {
   TrainerOptions opts() { return {.db_path = db(), .flush_rows = 16, .flush_interval_ms = 100000}; }
 
  private slots:
+  // A full queue drops its oldest step events, never the others; a notify runs per push; waiting
+  // on an empty queue returns nothing after the timeout.
+  void eventQueueIsBounded() {
+    EventQueue q(3);
+    int notified = 0;
+    q.set_notify([&] { ++notified; });
+    auto ev = [](EventType type, int64_t step) {
+      Event e;
+      e.type = type;
+      e.step = step;
+      return e;
+    };
+    q.push(ev(EventType::step, 1));
+    q.push(ev(EventType::epoch, 2));
+    q.push(ev(EventType::step, 3));
+    q.push(ev(EventType::step, 4));  // drops step 1
+    q.push(ev(EventType::status, 5));  // drops step 3
+    QCOMPARE(q.dropped(), int64_t(2));
+    QCOMPARE(notified, 5);
+    std::vector<Event> got = q.drain();
+    QCOMPARE(got.size(), size_t(3));
+    QCOMPARE(got[0].step, int64_t(2));
+    QCOMPARE(got[1].step, int64_t(4));
+    QCOMPARE(got[2].step, int64_t(5));
+    QVERIFY(q.wait_drain(10ms).empty());
+    // Only non-step events: a step event arriving at a full queue is the one dropped.
+    for (int i = 0; i < 3; ++i) q.push(ev(EventType::epoch, i));
+    q.push(ev(EventType::step, 9));
+    QCOMPARE(q.size(), size_t(3));
+    QCOMPARE(q.dropped(), int64_t(3));
+    const json j = to_json(q.drain()[0]);
+    QCOMPARE(j["event"].get<std::string>(), std::string("epoch"));
+  }
+
+  // dataset.limit keeps a fixed random subset of each split, in file order.
+  void limitTakesAFixedRandomSubset() {
+    const data::Dataset full = load_run_dataset("synthetic-regression:1000", 0);
+    const data::Dataset a = load_run_dataset("synthetic-regression:1000", 100);
+    const data::Dataset b = load_run_dataset("synthetic-regression:1000", 100);
+    QCOMPARE(a.train.size(), int64_t(100));
+    QCOMPARE(a.test.size(), int64_t(100));
+    QCOMPARE(a.train.x.to_vector<float>(), b.train.x.to_vector<float>());
+    QVERIFY(a.train.x.to_vector<float>() != a.test.x.to_vector<float>());  // one stream per split
+    const std::vector<float> fx = full.train.x.to_vector<float>(), sx = a.train.x.to_vector<float>();
+    const std::vector<float> fy = full.train.y.to_vector<float>(), sy = a.train.y.to_vector<float>();
+    int64_t previous = -1;
+    for (int64_t i = 0; i < 100; ++i) {  // each row is a row of the full split, later than the last
+      int64_t at = -1;
+      for (int64_t j = 0; j < 1000 && at < 0; ++j)
+        if (std::equal(sx.begin() + i * 10, sx.begin() + i * 10 + 10, fx.begin() + j * 10)) at = j;
+      QVERIFY(at > previous);
+      QCOMPARE(sy[i * 5], fy[at * 5]);
+      previous = at;
+    }
+    QVERIFY(previous > 500);  // drawn from the whole split, not its start
+    QCOMPARE(load_run_dataset("synthetic-regression:50", 100).train.size(), int64_t(50));
+  }
+
   void eventsInOrderAndRecorded() {
     Trainer t(RunConfig::from_json(regression_config()), opts());
     QCOMPARE(t.status(), TrainerStatus::idle);
@@ -129,6 +188,8 @@ class TrainerTest : public QObject {
     const auto ck = store.checkpoints(run);
     QCOMPARE(ck.size(), size_t(2));
     QCOMPARE(ck.back().step, int64_t(32));
+    QCOMPARE(ck.back().path, (dir_.path() + "/runs.checkpoints/run-" + QString::number(run) +
+                              "/step-00000032.safetensors").toStdString());
     // The checkpoint holds the state: step, params, the momentum trace.
     runs::SafetensorsFile f = runs::load_safetensors(ck.back().path);
     QCOMPARE(f.metadata.at("step"), std::string("32"));
