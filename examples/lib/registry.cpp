@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "engine/core/error.h"
+#include "engine/data/dataset.h"
 #include "examples/examples.h"
 
 namespace examples {
@@ -41,7 +42,9 @@ void add_example_flags(CLI::App& app, ExampleOptions& options) {
   app.add_option("--min-accuracy", options.min_accuracy,
                  "Fail (exit 1) when the final test accuracy is below this")
       ->check(CLI::Range(0.0, 1.0));
-  app.add_option("--dataset", options.dataset, "Data set by name (see engine/data/dataset.h)");
+  std::string datasets;
+  for (const std::string& n : engine::data::dataset_names()) datasets += (datasets.empty() ? "" : ", ") + n;
+  app.add_option("--dataset", options.dataset, "Data set instead of the example's own: " + datasets);
 }
 
 int example_main(const std::string& name, int argc, char** argv) {
