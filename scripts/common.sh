@@ -12,7 +12,8 @@ if [[ -x /usr/local/cuda/bin/nvcc && ":$PATH:" != *":/usr/local/cuda/bin:"* ]]; 
 fi
 
 # gs_build DIR BUILD_TYPE [CMAKE_ARGS...]: configure DIR with Ninja (ccache if installed) and build
-# it with all cores. CMake's chatter goes to DIR/configure.log; ninja shows only compiler output.
+# it with all cores (or only $GS_BUILD_TARGET). CMake's chatter goes to DIR/configure.log; ninja
+# shows only compiler output.
 gs_build() {
   local dir=$1 type=$2
   shift 2
@@ -34,7 +35,8 @@ gs_build() {
     echo "configure: $warnings CMake warning(s), see $log"
   fi
   echo "build: $dir with $GS_JOBS jobs"
-  if ! cmake --build "$dir" -j "$GS_JOBS" -- --quiet; then
+  # GS_BUILD_TARGET, when set, builds only that target (scripts/fuzz: the fuzzers).
+  if ! cmake --build "$dir" -j "$GS_JOBS" ${GS_BUILD_TARGET:+--target "$GS_BUILD_TARGET"} -- --quiet; then
     echo "build failed in $dir" >&2
     exit 1
   fi

@@ -1,11 +1,18 @@
 #include "engine/core/array.h"
 
+#include <unistd.h>
+
+#include <atomic>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <new>
 
 #include "engine/core/buffer_pool.h"
+#include "engine/core/memory_limit.h"
 
 namespace engine {
 
@@ -23,9 +30,44 @@ std::shared_ptr<BufferPool>& pool_of(void* data) {
   return *std::launder(reinterpret_cast<std::shared_ptr<BufferPool>*>(static_cast<char*>(data) - kHeader));
 }
 
+int64_t default_max_array_bytes() {
+  if (const char* env = std::getenv("GS_MAX_ARRAY_BYTES")) {
+    char* end = nullptr;
+    long long v = std::strtoll(env, &end, 10);
+    if (end != env && *end == '\0' && v > 0) return v;
+  }
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page <= 0) return std::numeric_limits<int64_t>::max();
+  return static_cast<int64_t>(pages) * page;
+}
+
+std::atomic<int64_t> g_max_array_bytes{0};  // 0: not set, use the default
+
+std::string bytes_str(uint64_t n) {
+  char buf[64];
+  const auto u = static_cast<unsigned long long>(n);
+  if (n >= (uint64_t{1} << 30))
+    std::snprintf(buf, sizeof buf, "%llu bytes (%.1f GiB)", u, static_cast<double>(n) / (1 << 30));
+  else
+    std::snprintf(buf, sizeof buf, "%llu bytes", u);
+  return buf;
+}
+
 }  // namespace
 
+int64_t max_array_bytes() {
+  int64_t v = g_max_array_bytes.load(std::memory_order_relaxed);
+  if (v > 0) return v;
+  static const int64_t kDefault = default_max_array_bytes();
+  return kDefault;
+}
+
+void set_max_array_bytes(int64_t bytes) { g_max_array_bytes.store(bytes > 0 ? bytes : 0); }
+
 Buffer::Buffer(size_t nbytes) : nbytes_(nbytes) {
+  if (nbytes > static_cast<uint64_t>(max_array_bytes()))
+    throw Error("refusing to allocate " + bytes_str(nbytes) + ", more than the limit of " +
+                bytes_str(static_cast<uint64_t>(max_array_bytes())) + " (GS_MAX_ARRAY_BYTES)");
   const size_t size = block_size(nbytes);
   BufferPool* pool = BufferPool::current();
   void* block = pool ? pool->take(size) : nullptr;
@@ -50,6 +92,16 @@ Array::Array(std::shared_ptr<Buffer> buffer, DType dtype, Shape shape)
 
 Array Array::empty(DType dtype, Shape shape) {
   int64_t n = shape_size(shape);
+  // Checked here, where the shape is known, so the error names it; n * size cannot overflow
+  // once n is below the limit divided by the element size.
+  const int64_t limit = max_array_bytes();
+  if (n > limit / static_cast<int64_t>(dtype_size(dtype)))
+    throw Error("array " + std::string(dtype_name(dtype)) + "[" + shape_str(shape) + "] needs " +
+                (static_cast<uint64_t>(n) > UINT64_MAX / dtype_size(dtype)
+                     ? std::string("more than 2^64 bytes")
+                     : bytes_str(static_cast<uint64_t>(n) * dtype_size(dtype))) +
+                ", more than the limit of " + bytes_str(static_cast<uint64_t>(limit)) +
+                " (the array size limit: physical memory, or GS_MAX_ARRAY_BYTES)");
   auto buffer = std::make_shared<Buffer>(static_cast<size_t>(n) * dtype_size(dtype));
   return Array(std::move(buffer), dtype, std::move(shape));
 }
@@ -309,6 +361,17 @@ Array full(Shape shape, double value, DType dtype) {
   Array a = Array::empty(dtype, std::move(shape));
   dispatch_dtype(dtype, [&](auto tag) {
     using T = decltype(tag);
+    // Converting NaN or an out-of-range double to an integer is undefined behaviour; JAX refuses
+    // such Python ints too ("too large to convert to int32").
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      GS_CHECK(value >= static_cast<double>(std::numeric_limits<T>::lowest()) &&
+                   value <= static_cast<double>(std::numeric_limits<T>::max()),
+               [&] {
+                 char buf[32];
+                 std::snprintf(buf, sizeof buf, "%.9g", value);
+                 return std::string(buf);
+               }() + " is not representable as " + std::string(dtype_name(dtype)));
+    }
     T* p = static_cast<T*>(a.mutable_raw());
     std::fill(p, p + a.size(), static_cast<T>(value));
   });
@@ -319,7 +382,12 @@ Array ones(Shape shape, DType dtype) { return full(std::move(shape), 1, dtype); 
 
 Array arange(double start, double stop, double step, DType dtype) {
   GS_CHECK(step != 0, "arange: step must not be zero");
-  int64_t n = std::max<int64_t>(0, static_cast<int64_t>(std::ceil((stop - start) / step)));
+  // The count is checked as a double first: converting a NaN or a count beyond int64 is undefined.
+  const double count = std::ceil((stop - start) / step);
+  GS_CHECK(std::isfinite(count) && count < 0x1p62,
+           "arange(" + std::to_string(start) + ", " + std::to_string(stop) + ", " + std::to_string(step) +
+               ") does not have a finite number of elements that fits in 64 bits");
+  int64_t n = std::max<int64_t>(0, static_cast<int64_t>(count));
   Array a = Array::empty(dtype, {n});
   dispatch_dtype(dtype, [&](auto tag) {
     using T = decltype(tag);

@@ -11,6 +11,12 @@ Batcher::Batcher(Split split, int64_t batch_size, Array key, bool shuffle, bool 
     : split_(std::move(split)), batch_size_(batch_size), key_(std::move(key)), shuffle_(shuffle),
       drop_remainder_(drop_remainder) {
   GS_CHECK(batch_size > 0, "batch size must be positive, got " + std::to_string(batch_size));
+  // take_rows copies row r of x and of y: both need a leading example axis of the same length.
+  GS_CHECK(split_.x.valid() && split_.y.valid() && split_.x.rank() >= 1 && split_.y.rank() >= 1,
+           "the dataset split needs x and y arrays with an example axis");
+  GS_CHECK(split_.x.shape()[0] == split_.y.shape()[0],
+           "the dataset split has " + std::to_string(split_.x.shape()[0]) + " inputs (x " + split_.x.aval_str() +
+               ") but " + std::to_string(split_.y.shape()[0]) + " targets (y " + split_.y.aval_str() + ")");
   GS_CHECK(split_.size() > 0, "the dataset split is empty");
   GS_CHECK(!drop_remainder || batch_size <= split_.size(),
            "batch size " + std::to_string(batch_size) + " is larger than the dataset (" +

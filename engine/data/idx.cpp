@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -41,9 +42,9 @@ std::vector<uint8_t> read_file(const std::string& path) {
 
 // Inflates a gzip stream, stopping once more than `limit` bytes come out (the header then
 // claims less than the file holds, which parse_idx reports as trailing data).
-std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::string& path, uint64_t limit) {
+std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::string& what, uint64_t limit) {
   z_stream zs{};
-  GS_CHECK(inflateInit2(&zs, 15 + 32) == Z_OK, "zlib could not start for '" + path + "'");
+  GS_CHECK(inflateInit2(&zs, 15 + 32) == Z_OK, "zlib could not start for " + what);
   std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&zs, inflateEnd);
   zs.next_in = const_cast<Bytef*>(in.data());
   zs.avail_in = static_cast<uInt>(in.size());
@@ -56,9 +57,9 @@ std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::string& p
     out.insert(out.end(), chunk, chunk + (sizeof chunk - zs.avail_out));
     if (rc == Z_STREAM_END) break;
     if (rc != Z_OK && rc != Z_BUF_ERROR)
-      throw Error("'" + path + "' is not a valid gzip file (" + (zs.msg ? zs.msg : "corrupt data") + ")");
+      throw Error(what + " is not a valid gzip file (" + (zs.msg ? zs.msg : "corrupt data") + ")");
     if (rc == Z_BUF_ERROR && zs.avail_in == 0)
-      throw Error("'" + path + "' is truncated: the gzip stream ends early");
+      throw Error(what + " is truncated: the gzip stream ends early");
     if (out.size() > limit + 16 + 4 * 255) break;
   }
   return out;
@@ -102,10 +103,13 @@ IdxArray parse_idx(const std::vector<uint8_t>& c, const std::string& what, uint6
   return a;
 }
 
+IdxArray decode_idx(const std::vector<uint8_t>& content, const std::string& what, uint64_t max_bytes) {
+  if (is_gzip(content)) return parse_idx(gunzip(content, what, max_bytes), what, max_bytes);
+  return parse_idx(content, what, max_bytes);
+}
+
 IdxArray read_idx(const std::string& path, uint64_t max_bytes) {
-  std::vector<uint8_t> content = read_file(path);
-  if (is_gzip(content)) content = gunzip(content, path, max_bytes);
-  return parse_idx(content, "'" + path + "'", max_bytes);
+  return decode_idx(read_file(path), "'" + path + "'", max_bytes);
 }
 
 void write_idx(const std::string& path, const IdxArray& a, bool gzip) {
@@ -156,7 +160,12 @@ Array idx_to_f32(const IdxArray& a, float scale) {
 Array idx_to_i32(const IdxArray& a) {
   Array out = Array::empty(DType::i32, a.shape);
   int32_t* dst = out.mutable_data<int32_t>();
-  for_each_value(a, [&](size_t i, double v) { dst[i] = static_cast<int32_t>(v); });
+  for_each_value(a, [&](size_t i, double v) {
+    // Converting a NaN or an out-of-range double to int32 is undefined behaviour: refuse it.
+    GS_CHECK(v == std::floor(v) && v >= -2147483648.0 && v <= 2147483647.0,
+             "IDX element " + std::to_string(i) + " is " + std::to_string(v) + ", not an integer in int32's range");
+    dst[i] = static_cast<int32_t>(v);
+  });
   return out;
 }
 

@@ -78,13 +78,27 @@ Tensor to_tensor(const Value& v, const std::string& what) {
   }
 }
 
+namespace {
+// A float number meeting an integer or bool tensor makes the result float32, as a Python float
+// does in JAX (n * 0.5 is [1.5, ...], not n * 0; n - 1e308 is not an int32 overflow).
+Tensor weakly_promoted(const Value& number, const Tensor& t) {
+  if (number.kind == Value::Kind::number && !number.is_int && !is_floating(t.dtype()))
+    return astype(t, DType::f32);
+  return t;
+}
+}  // namespace
+
 std::pair<Tensor, Tensor> to_tensors(const Value& a, const Value& b, const std::string& what) {
   if (is_plain(a) && b.kind == Value::Kind::tensor &&
-      !(a.kind == Value::Kind::boolean && b.tensor.dtype() == DType::boolean))
-    return {scalar_like(a.number, b.tensor), b.tensor};
+      !(a.kind == Value::Kind::boolean && b.tensor.dtype() == DType::boolean)) {
+    Tensor t = weakly_promoted(a, b.tensor);
+    return {scalar_like(a.number, t), t};
+  }
   if (is_plain(b) && a.kind == Value::Kind::tensor &&
-      !(b.kind == Value::Kind::boolean && a.tensor.dtype() == DType::boolean))
-    return {a.tensor, scalar_like(b.number, a.tensor)};
+      !(b.kind == Value::Kind::boolean && a.tensor.dtype() == DType::boolean)) {
+    Tensor t = weakly_promoted(b, a.tensor);
+    return {t, scalar_like(b.number, t)};
+  }
   return {to_tensor(a, what), to_tensor(b, what)};
 }
 

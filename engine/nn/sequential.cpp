@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "engine/core/memory_limit.h"
+
 namespace engine::nn {
 
 namespace {
@@ -134,14 +136,22 @@ int64_t total_params(const std::vector<LayerInfo>& layers) {
 
 void check_model_size(const std::vector<LayerInfo>& layers) {
   const int64_t n = total_params(layers);
-  if (n <= kMaxParams) return;
+  // Parameters are f32, and Adam keeps two more copies: a model whose parameters alone pass the
+  // engine's array limit (physical memory by default) cannot train, so it is refused here, before
+  // init allocates the first layer, rather than by an allocation failing halfway through.
+  const int64_t bytes_limit = max_array_bytes();
+  if (n <= kMaxParams && n <= bytes_limit / 4) return;
   std::string biggest;
   int64_t most = -1;
   for (const LayerInfo& l : layers)
     if (l.param_count > most) most = l.param_count, biggest = l.name;
-  throw Error("model has " + std::to_string(n) + " parameters, more than the limit of 2^31 = " +
-              std::to_string(kMaxParams) + " (largest layer: " + biggest + " with " +
-              std::to_string(most) + ")");
+  const std::string largest = " (largest layer: " + biggest + " with " + std::to_string(most) + ")";
+  if (n > kMaxParams)
+    throw Error("model has " + std::to_string(n) + " parameters, more than the limit of 2^31 = " +
+                std::to_string(kMaxParams) + largest);
+  throw Error("model has " + std::to_string(n) + " parameters (" + std::to_string(n * 4) +
+              " bytes as f32), more than the engine's array limit of " + std::to_string(bytes_limit) +
+              " bytes" + largest);
 }
 
 }  // namespace engine::nn

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "engine/core/error.h"
+#include "engine/core/memory_limit.h"
 
 namespace engine {
 
@@ -14,10 +15,16 @@ WindowGeometry::WindowGeometry(const Shape& in, const Shape& window, const IntLi
   for (size_t a = 0; a < in.size(); ++a) {
     const int64_t b = base_dilation[a], lo = padding[a][0];
     const int64_t span = dilate_dim(in[a], b);
-    const int64_t out = strided_out_dim(span + lo + padding[a][1],
+    const int64_t out = strided_out_dim(window_add(window_add(span, lo), padding[a][1]),
                                         dilate_dim(window[a], window_dilation[a]), strides[a]);
     out_.push_back(out);
-    std::vector<int64_t> t(static_cast<size_t>(out * window[a]), -1);
+    // The table is an allocation like any array (and its size the work of the window loop): a
+    // hostile window (2^40 taps with SAME padding) is refused here, not by the allocator.
+    const int64_t entries = window_mul(out, window[a]);
+    GS_CHECK(entries <= max_array_bytes() / 8,
+             "a window of " + std::to_string(window[a]) + " taps over " + std::to_string(out) +
+                 " outputs needs a larger index table than the array limit allows");
+    std::vector<int64_t> t(static_cast<size_t>(entries), -1);
     for (int64_t y = 0; y < out; ++y)
       for (int64_t k = 0; k < window[a]; ++k) {
         int64_t p = y * strides[a] + k * window_dilation[a] - lo;
@@ -52,8 +59,9 @@ IntLists padtype_to_pads(const Shape& in, const Shape& window, const IntList& st
     GS_CHECK(
         mode == "SAME" || mode == "SAME_LOWER",
         "unknown padding '" + padding + "': expected SAME, SAME_LOWER, VALID or (lo, hi) pairs");
-    int64_t out = (in[a] + strides[a] - 1) / strides[a];
-    int64_t total = std::max<int64_t>((out - 1) * strides[a] + window[a] - in[a], 0);
+    // ceil(in / stride) without in + stride - 1, which overflows for a stride near 2^63.
+    int64_t out = in[a] / strides[a] + (in[a] % strides[a] != 0);
+    int64_t total = std::max<int64_t>(window_add(window_mul(out - 1, strides[a]), window[a]) - in[a], 0);
     int64_t small = total / 2;
     pads.push_back(mode == "SAME" ? IntList{small, total - small} : IntList{total - small, small});
   }

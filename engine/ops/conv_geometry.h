@@ -9,14 +9,31 @@
 #include <string>
 #include <vector>
 
+#include "engine/core/error.h"
 #include "engine/core/shape.h"
 #include "engine/ir/params.h"
 
 namespace engine {
 
+// a + b and a * b on window extents, strides and dilations, which come from users (a model spec
+// may ask for a dilation of 2^62): overflow is an error naming the numbers, not undefined
+// behaviour.
+inline int64_t window_add(int64_t a, int64_t b) {
+  int64_t r;
+  if (__builtin_add_overflow(a, b, &r))
+    throw Error("window geometry overflows 64 bits: " + std::to_string(a) + " + " + std::to_string(b));
+  return r;
+}
+inline int64_t window_mul(int64_t a, int64_t b) {
+  int64_t r;
+  if (__builtin_mul_overflow(a, b, &r))
+    throw Error("window geometry overflows 64 bits: " + std::to_string(a) + " * " + std::to_string(b));
+  return r;
+}
+
 // (d-1)*dilation+1, and 0 for an empty axis (lax._dilate_shape).
 inline int64_t dilate_dim(int64_t d, int64_t dilation) {
-  return d == 0 ? 0 : (d - 1) * dilation + 1;
+  return d == 0 ? 0 : window_add(window_mul(d - 1, dilation), 1);
 }
 
 // Windows that fit into a padded extent (core.stride_dim): 0 when the window does not fit.

@@ -235,13 +235,13 @@ constexpr PrimitiveRules predicate(std::string_view name, ShapeRule shape = comp
 
 const std::array kRules = {
     PrimitiveRules{.id = P::add, .name = "add", .shape = elementwise_shape,
-                   .impl = binary_kernel<FN2(static_cast<T>(a + b))>, .jvp = linear_jvp_rule<P::add>,
+                   .impl = binary_kernel<FN2(add_of(a, b))>, .jvp = linear_jvp_rule<P::add>,
                    .transpose = add_transpose, .batch = elementwise_batch_rule<P::add>},
     PrimitiveRules{.id = P::sub, .name = "sub", .shape = elementwise_shape,
-                   .impl = binary_kernel<FN2(static_cast<T>(a - b))>, .jvp = linear_jvp_rule<P::sub>,
+                   .impl = binary_kernel<FN2(sub_of(a, b))>, .jvp = linear_jvp_rule<P::sub>,
                    .transpose = sub_transpose, .batch = elementwise_batch_rule<P::sub>},
     PrimitiveRules{.id = P::mul, .name = "mul", .shape = elementwise_shape,
-                   .impl = binary_kernel<FN2(static_cast<T>(a * b))>, .jvp = mul_jvp,
+                   .impl = binary_kernel<FN2(mul_of(a, b))>, .jvp = mul_jvp,
                    .transpose = mul_transpose, .batch = elementwise_batch_rule<P::mul>},
     PrimitiveRules{.id = P::div, .name = "div", .shape = elementwise_shape,
                    .impl = binary_kernel<FN2(div_of(a, b))>, .jvp = div_jvp,

@@ -119,7 +119,7 @@ constexpr PrimitiveRules piecewise_constant(std::string_view name, ShapeRule sha
 
 const std::array kRules = {
     PrimitiveRules{.id = P::neg, .name = "neg", .shape = elementwise_shape,
-                   .impl = unary_kernel<FN(static_cast<T>(-v))>, .jvp = linear_jvp_rule<P::neg>,
+                   .impl = unary_kernel<FN(neg_of(v))>, .jvp = linear_jvp_rule<P::neg>,
                    .transpose = neg_transpose, .batch = elementwise_batch_rule<P::neg>},
     piecewise_constant<P::sign, FN(sign_of(v))>("sign"),
     piecewise_constant<P::floor, FN(static_cast<T>(std::floor(v)))>("floor", float_shape),

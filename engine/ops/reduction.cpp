@@ -8,6 +8,7 @@
 #include "engine/ops/families.h"
 #include "engine/ops/reduction_ops.h"
 #include "engine/ops/rule_helpers.h"
+#include "engine/ops/scalar_math.h"
 #include "engine/ops/shape_ops.h"
 
 namespace engine {
@@ -84,8 +85,8 @@ std::vector<Array> reduce_kernel(std::span<const Array> in, const Params& params
       for (size_t k = 0; k < idx.size(); ++k) o += idx[k] * strides[k];
       Acc v = static_cast<Acc>(src[flat]);
       Acc& a = acc[o];
-      if constexpr (R == Reducer::sum) a = static_cast<Acc>(a + v);
-      else if constexpr (R == Reducer::prod) a = static_cast<Acc>(a * v);
+      if constexpr (R == Reducer::sum) a = add_of(a, v);  // integers wrap, as in XLA
+      else if constexpr (R == Reducer::prod) a = mul_of(a, v);
       else if constexpr (R == Reducer::max) a = (v > a || v != v) ? v : a;
       else a = (v < a || v != v) ? v : a;
     });

@@ -4,6 +4,7 @@
 // float64 ones from libm.
 #pragma once
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <type_traits>
 
@@ -26,10 +27,52 @@ T sign_of(T v) {
   else return static_cast<T>((v > 0) - (v < 0));
 }
 
+// Integer arithmetic wraps around in two's complement, as XLA's does. Signed overflow is undefined
+// behaviour in C++ (UBSan reports int32 `x * 2147483647`), so signed integers compute in their
+// unsigned type, whose arithmetic is modular, and convert back (modular too, since C++20).
+template <class T>
+inline constexpr bool kWrapsInUnsigned = std::is_integral_v<T> && std::is_signed_v<T>;
+
+template <class T>
+T add_of(T a, T b) {
+  if constexpr (kWrapsInUnsigned<T>) {
+    using U = std::make_unsigned_t<T>;
+    return static_cast<T>(static_cast<U>(a) + static_cast<U>(b));
+  } else {
+    return static_cast<T>(a + b);
+  }
+}
+
+template <class T>
+T sub_of(T a, T b) {
+  if constexpr (kWrapsInUnsigned<T>) {
+    using U = std::make_unsigned_t<T>;
+    return static_cast<T>(static_cast<U>(a) - static_cast<U>(b));
+  } else {
+    return static_cast<T>(a - b);
+  }
+}
+
+template <class T>
+T mul_of(T a, T b) {
+  if constexpr (kWrapsInUnsigned<T>) {
+    using U = std::make_unsigned_t<T>;
+    return static_cast<T>(static_cast<U>(a) * static_cast<U>(b));
+  } else {
+    return static_cast<T>(a * b);
+  }
+}
+
+template <class T>
+T neg_of(T v) {
+  if constexpr (kWrapsInUnsigned<T>) return sub_of(T(0), v);  // -INT_MIN = INT_MIN, as XLA
+  else return static_cast<T>(-v);
+}
+
 template <class T>
 T abs_of(T v) {
   if constexpr (std::is_unsigned_v<T> || std::is_same_v<T, bool>) return v;
-  else return v < 0 ? static_cast<T>(-v) : v;
+  else return v < 0 ? neg_of(v) : v;
 }
 
 template <class T>
@@ -122,11 +165,12 @@ T integer_pow_of(T v, int64_t y) {
     return y == 0 ? true : v;
   } else {
     T acc = 1, base = v;
-    for (int64_t e = y < 0 ? -y : y; e > 0; e >>= 1) {
-      if (e & 1) acc *= base;
-      base *= base;
+    // |y| in unsigned arithmetic, so that even y = INT64_MIN is defined.
+    for (uint64_t e = y < 0 ? 0 - static_cast<uint64_t>(y) : static_cast<uint64_t>(y); e > 0; e >>= 1) {
+      if (e & 1) acc = mul_of(acc, base);
+      base = mul_of(base, base);
     }
-    return y < 0 ? static_cast<T>(T(1) / acc) : acc;
+    return y < 0 ? div_of(T(1), acc) : acc;  // div_of: XLA's results for integer 1/0
   }
 }
 

@@ -94,7 +94,10 @@ void check_leaves(const Tensors& given, const std::vector<Aval>& want, const cha
 }  // namespace
 
 std::pair<PyTree, LinearFn> linearize_trees(const TreeFn& f, const std::vector<PyTree>& primals) {
-  auto [xs, defs] = flatten_args(primals);
+  // Not a structured binding: clang before 16 cannot capture one in a lambda (the fuzz build).
+  auto flat_args = flatten_args(primals);
+  auto& xs = flat_args.first;
+  auto defs = flat_args.second;
   FlattenedFn flat = flatten_fn(f, defs);
   auto lin = std::make_shared<const LinearizedFn>(linearize_flat(flat.fn, xs));
   TreeDef out_def = *flat.out_def;
@@ -112,7 +115,9 @@ std::pair<PyTree, LinearFn> linearize_trees(const TreeFn& f, const std::vector<P
 }
 
 std::pair<PyTree, VjpFn> vjp_trees(const TreeFn& f, const std::vector<PyTree>& primals) {
-  auto [xs, defs] = flatten_args(primals);
+  auto flat_args = flatten_args(primals);  // no structured binding, as above
+  auto& xs = flat_args.first;
+  auto defs = flat_args.second;
   FlattenedFn flat = flatten_fn(f, defs);
   auto lin = std::make_shared<const LinearizedFn>(linearize_flat(flat.fn, xs));
   TreeDef out_def = *flat.out_def;

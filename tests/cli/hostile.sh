@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Hostile input to gradient-cli (issue #10): every case must end with one clear line on stderr and
+# a nonzero exit status below 128 (no signal, so no crash and no sanitizer abort), or succeed
+# where the input is odd but valid (zero-size arrays, huge abstract shapes, inf values).
+# Usage: hostile.sh path/to/gradient-cli
+set -u
+CLI="$1"
+failures=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+fail() {
+  echo "FAIL: $1" >&2
+  failures=$((failures + 1))
+}
+
+# expect_error DESCRIPTION SUBSTRING -- ARGS...
+expect_error() {
+  local desc="$1" want="$2" got rc err
+  shift 3
+  got=$("$CLI" "$@" 2>"$tmp/err")
+  rc=$?
+  err=$(cat "$tmp/err")
+  if [[ $rc -eq 0 || $rc -ge 128 ]]; then fail "$desc: exit status $rc (stderr: ${err:0:300})"; return; fi
+  if [[ -n "$got" ]]; then fail "$desc: unexpected stdout: ${got:0:300}"; fi
+  if [[ $(wc -l <"$tmp/err") -ne 1 ]]; then fail "$desc: stderr is not one line: ${err:0:500}"; fi
+  if [[ "$err" != *"$want"* ]]; then fail "$desc: stderr lacks '$want': ${err:0:300}"; fi
+}
+
+# expect_output DESCRIPTION SUBSTRING -- ARGS...: exit 0 and stdout containing SUBSTRING.
+expect_output() {
+  local desc="$1" want="$2" got rc
+  shift 3
+  got=$("$CLI" "$@" 2>"$tmp/err")
+  rc=$?
+  if [[ $rc -ne 0 ]]; then fail "$desc: exit $rc: $(head -c 300 "$tmp/err")"; return; fi
+  if [[ "$got" != *"$want"* ]]; then fail "$desc: stdout lacks '$want': ${got:0:300}"; fi
+}
+
+repeat() { local s="" i; for ((i = 0; i < $2; i++)); do s+="$1"; done; printf '%s' "$s"; }
+
+# ---- expressions: nesting, length, unknown names
+# (Linux caps one argument at 128 KiB, hence 50k and not more.)
+expect_error "50k nested parentheses" "nested too deeply" \
+  -- jaxpr "$(repeat '(' 50000)x$(repeat ')' 50000)" --var x=f32[]
+expect_error "a 20k-term sum" "nested too deeply" -- jaxpr "x$(repeat ' + x' 20000)" --var x=f32[]
+expect_error "nested calls" "nested too deeply" -- grad "$(repeat 'sin(' 5000)x$(repeat ')' 5000)" --at x=1
+expect_error "unknown function" "unknown function 'frobnicate'" -- grad 'frobnicate(x)' --at x=1
+expect_error "unknown keyword" "1:8: sum() got an unexpected keyword argument 'axes' (did you mean 'axis'?)" \
+  -- grad 'sum(x, axes=0)' --at x=[1,2]
+expect_error "binary garbage" "1:1:" -- jaxpr $'\x01\x02\x7f' --var x=f32[]
+expect_error "unterminated program" "1:" -- jaxpr 'sum(x' --var x=f32[]
+
+# ---- shapes: huge abstract shapes trace; huge concrete ones are refused by size, naming the shape
+expect_output "jaxpr over a 10^12-element input" "a:f32[1000000,1000000]" \
+  -- jaxpr 'sum(x * 2)' --var 'x=f32[1000000,1000000]'
+expect_error "a --var extent beyond int64" "--var x" -- jaxpr 'x' --var 'x=f32[99999999999999999999]'
+expect_error "a --var shape whose size overflows" "more elements than fit in 64 bits" \
+  -- jaxpr 'x' --var 'x=f32[4294967296,4294967296,4294967296]'
+blowup='a = reshape(x, (4, 1)) * reshape(x, (1, 4))
+b = reshape(a, (16, 1)) * reshape(a, (1, 16))
+c = reshape(b, (256, 1)) * reshape(b, (1, 256))
+d = reshape(c, (65536, 1)) * reshape(c, (1, 65536))
+sum(d)'
+GS_MAX_ARRAY_BYTES=100000000 expect_error "an expression squaring its size to 2^32 elements" \
+  "array f32[65536,65536] needs 17179869184 bytes (16.0 GiB), more than the limit of 100000000 bytes" \
+  -- grad "$blowup" --at x=[1,2,3,4]
+expect_error "reshape to a wrong size" "reshape" -- grad 'sum(reshape(x, (1000000, 1000000)))' --at x=[1,2]
+expect_error "random with a shape beyond memory" "--shape" -- random normal --key 0,0 --shape 4294967296,4294967296
+
+# ---- zero-size and non-finite values work
+expect_output "grad over an empty vector" '"grad": {"x": []}' -- grad 'sum(x * x)' --at 'x=[]'
+expect_output "exp of a huge exponent is inf, not a crash" '{"out": Infinity, "grad": {"x": [Infinity]}}' \
+  -- grad 'sum(exp(x))' --at 'x=[1000]'
+expect_output "a number beyond float range reads as inf (as Python's json does)" '"out": Infinity' \
+  -- grad 'sum(x)' --at 'x=[1e99999]'
+
+# ---- malformed values
+expect_error "deeply nested --at array" "nested more than" -- grad 'sum(x)' --at "x=$(repeat '[' 50000)1$(repeat ']' 50000)"
+expect_error "a NUL-free binary --at" "--at x" -- grad 'sum(x)' --at $'x=[\x01]'
+
+if ((failures)); then
+  echo "$failures hostile-input check(s) failed" >&2
+  exit 1
+fi
+echo "hostile inputs: all refused cleanly"

@@ -1,0 +1,15 @@
+// libFuzzer target: one input through fuzz::idx (entries.h); engine::Error is a refusal, fine.
+#include "fuzz/entries.h"
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  engine::set_max_array_bytes(fuzz::kMaxArrayBytes);
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  try {
+    fuzz::idx(std::vector<uint8_t>(data, data + size));
+  } catch (const engine::Error&) {
+  }
+  return 0;
+}
