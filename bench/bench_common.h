@@ -13,8 +13,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/backend/backend.h"
+#include "engine/compile/executable.h"
 #include "engine/numpy.h"
 #include "engine/random/random.h"
+#include "engine/transforms/jit.h"
+#include "engine/tree/treedef.h"
 
 namespace bench {
 
@@ -72,6 +76,26 @@ inline double sgemm_gflops() {
     best = std::min(best, now_seconds() - t0);
   }
   return 2.0 * 1024 * 1024 * 1024 / best * 1e-9;
+}
+
+// Compiles the jitted function's optimized jaxpr for these trees with per-step timing, runs it
+// `runs` times (after one warm-up run) and prints where the time goes, largest steps first.
+inline void print_step_profile(const engine::JitFn& fn, const std::vector<engine::PyTree>& args, int runs,
+                               size_t top = 25) {
+  using namespace engine;
+  ClosedJaxpr cj = fn.optimized_jaxpr_args(std::vector<JitArg>(args.begin(), args.end()));
+  CompileOptions options;
+  options.profile = true;
+  auto exe = compile(cj, default_backend(), options);
+  std::vector<Array> in;
+  for (const PyTree& t : args)
+    for (const Tensor& leaf : tree_flatten(t).first) in.push_back(leaf.array());
+  exe->run(in);  // warm-up: plans built, the buffer pool filled
+  exe->reset_profile();
+  for (int i = 0; i < runs; ++i) exe->run(in);
+  auto profile = exe->profile();
+  std::printf("\nper-step profile (%d runs, %zu equations)\n%s", runs, cj.jaxpr.eqns.size(),
+              format_profile(profile, top).c_str());
 }
 
 struct Row {

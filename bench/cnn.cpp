@@ -3,7 +3,9 @@
 // -> relu -> avg_pool -> dense 256 -> relu -> dense 10; SGD lr 0.01 momentum 0.99, batch 100,
 // 600 steps), the model of bench/workloads.h, beside PyTorch's (bench/torch_reference.py, NHWC).
 // Also: jit vs eager for one step, compile time, achieved GFLOP/s against this machine's sgemm.
-//   bench_cnn [--steps N] [--no-torch]     N steps are timed and scaled to the 600-step epoch
+//   bench_cnn [--steps N] [--no-torch] [--profile R]
+// N steps are timed and scaled to the 600-step epoch; --profile times each step of the compiled
+// train step over R runs and prints the largest.
 #include <cstring>
 
 #include "bench/bench_common.h"
@@ -16,9 +18,11 @@ using namespace engine;
 int main(int argc, char** argv) {
   int64_t steps = 30;
   bool torch = true;
+  int profile_runs = 0;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--steps") && i + 1 < argc) steps = std::atoll(argv[++i]);
     if (!std::strcmp(argv[i], "--no-torch")) torch = false;
+    if (!std::strcmp(argv[i], "--profile") && i + 1 < argc) profile_runs = std::atoi(argv[++i]);
   }
   const int threads = bench::threads_from_env();
   bench::Workload w = bench::make_workload("cnn");
@@ -56,5 +60,8 @@ int main(int argc, char** argv) {
   const double gflops = w.flops_per_step / jit_step * 1e-9;
   std::printf("%-44s %14.1f\n%-44s %14.1f\n%-44s %14.0f%%\n", "achieved GFLOP/s (convs + matmuls)", gflops,
               "sgemm peak GFLOP/s (1024^3, this machine)", peak, "of peak", 100 * gflops / peak);
+  if (profile_runs > 0)
+    bench::print_step_profile(step, {state, Tensor(w.batches[0].first), Tensor(w.batches[0].second)},
+                              profile_runs);
   return 0;
 }

@@ -2,7 +2,9 @@
 // 784-512-10 swish MLP (softmax cross-entropy, SGD, batch 32, 60000 examples, train step only),
 // its eval pass (10000 examples, batch 1000), eager vs jit for the step and for selu on 10^6
 // floats, and the step's compile time. PyTorch runs the same workloads in the same run.
-//   bench_mlp [--steps N] [--no-torch]     N steps are timed and scaled to the 1875-step epoch
+//   bench_mlp [--steps N] [--no-torch] [--profile R]
+// N steps are timed and scaled to the 1875-step epoch; --profile times each step of the compiled
+// train step and of selu over R runs and prints the largest.
 #include <cstring>
 
 #include "bench/bench_common.h"
@@ -48,9 +50,11 @@ PyTree train_step(const PyTree& p, const Tensor& x, const Tensor& y) {
 int main(int argc, char** argv) {
   int64_t steps = 200;
   bool torch = true;
+  int profile_runs = 0;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--steps") && i + 1 < argc) steps = std::atoll(argv[++i]);
     if (!std::strcmp(argv[i], "--no-torch")) torch = false;
+    if (!std::strcmp(argv[i], "--profile") && i + 1 < argc) profile_runs = std::atoi(argv[++i]);
   }
   const int threads = bench::threads_from_env();
   std::vector<std::pair<Array, Array>> batches;
@@ -86,8 +90,8 @@ int main(int argc, char** argv) {
 
   Array big = random::normal(key(400), {1000000});
   auto selu_jit = jit([](const Tensor& x) { return selu(x); });
-  double selu_eager = bench::time_per_call([&] { selu(big); }, 5, 1);
-  double selu_jitted = bench::time_per_call([&] { selu_jit(big); }, 5, 1);
+  double selu_eager = bench::time_per_call([&] { selu(big); }, 10, 1);
+  double selu_jitted = bench::time_per_call([&] { selu_jit(big); }, 50, 1);  // as many as torch_reference.py
 
   std::map<std::string, nlohmann::json> pt;
   if (torch) pt = bench::run_torch({"mlp", "mlp-eval", "selu"}, threads, static_cast<int>(steps));
@@ -115,5 +119,9 @@ int main(int argc, char** argv) {
   std::printf("%-44s %14.1f\n%-44s %14.1f\n%-44s %14.1f\n", "train step GFLOP/s (matmuls)",
               step_flops / jit_step * 1e-9, "eval pass GFLOP/s (matmuls)", eval_flops / eval_pass * 1e-9,
               "sgemm peak GFLOP/s (1024^3, this machine)", peak);
+  if (profile_runs > 0) {
+    bench::print_step_profile(step, {params, Tensor(batches[0].first), Tensor(batches[0].second)}, profile_runs);
+    bench::print_step_profile(selu_jit, {Tensor(big)}, profile_runs);
+  }
   return 0;
 }

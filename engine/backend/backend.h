@@ -33,6 +33,15 @@ class Backend {
   // calls execute() each time. params must outlive the kernel (the compiled jaxpr owns them).
   virtual std::unique_ptr<PreparedKernel> prepare(PrimId prim, std::span<const Aval> in,
                                                   const Params& params, std::span<const Aval> out);
+  // The equation with transposes folded into it (compile/executable.cpp asks for this when a
+  // transpose is the only reader or writer around it): input i arrives as stored (aval in[i]) and
+  // is read as transpose(input i, in_perms[i]) (an empty perm: as is); the kernel returns
+  // transpose(result, out_perm), `out` being the primitive's own (untransposed) result. nullptr,
+  // the default, when the backend has no such kernel; the compiler then keeps the transposes.
+  virtual std::unique_ptr<PreparedKernel> prepare_permuted(PrimId prim, std::span<const Aval> in,
+                                                           std::span<const IntList> in_perms,
+                                                           const Params& params, const Aval& out,
+                                                           const IntList& out_perm);
 };
 
 // The plain-loop reference implementation (each primitive's impl rule).

@@ -1,6 +1,9 @@
 #include "engine/compile/executable.h"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
 
 #include "engine/compile/fusion.h"
 #include "engine/core/buffer_pool.h"
@@ -16,7 +19,7 @@ namespace {
 // the same size (core/buffer_pool.h): a step run again allocates nothing new.
 class InterpretedExecutable final : public Executable {
  public:
-  InterpretedExecutable(const ClosedJaxpr& cj, Backend& backend, bool fuse)
+  InterpretedExecutable(const ClosedJaxpr& cj, Backend& backend, const CompileOptions& options)
       : jaxpr_(cj), backend_(backend) {
     const Jaxpr& j = jaxpr_.jaxpr;
     for (size_t i = 0; i < jaxpr_.consts.size(); ++i) {
@@ -25,32 +28,39 @@ class InterpretedExecutable final : public Executable {
                "functions closing over concrete arrays can be compiled");
       consts_.push_back(jaxpr_.consts[i].array());
     }
-    if (fuse) {
+    if (options.fuse_elementwise) {
       steps_ = plan_fusion(j);
     } else {
       for (size_t k = 0; k < j.eqns.size(); ++k) steps_.push_back({static_cast<int>(k), nullptr});
     }
+    plain_.resize(steps_.size());
+    for (size_t s = 0; s < steps_.size(); ++s) {
+      if (steps_[s].group) continue;
+      const Eqn& e = j.eqns[steps_[s].eqn];
+      plain_[s] = {e.inputs, e.outputs, {static_cast<size_t>(steps_[s].eqn)}, nullptr};
+    }
+    if (options.fold_transposes) fold_transposes();
     // The last step reading each variable; outputs are never freed (they are returned).
     std::vector<int> last_use(j.avals.size(), -1);
     for (size_t s = 0; s < steps_.size(); ++s)
-      for (int v : step_inputs(steps_[s])) last_use[v] = static_cast<int>(s);
+      for (int v : step_inputs(s)) last_use[v] = static_cast<int>(s);
     for (const Atom& a : j.outvars)
       if (!a.is_literal()) last_use[a.var] = static_cast<int>(steps_.size());
     // Per step: the kernel (prepared for its avals once, here) and the variables dead after it.
-    kernels_.resize(steps_.size());
     frees_.resize(steps_.size());
     for (size_t s = 0; s < steps_.size(); ++s) {
-      for (int v : step_inputs(steps_[s]))
+      for (int v : step_inputs(s))
         if (last_use[v] == static_cast<int>(s) &&
             std::find(frees_[s].begin(), frees_[s].end(), v) == frees_[s].end())
           frees_[s].push_back(v);
-      if (steps_[s].group) continue;
+      if (steps_[s].group || plain_[s].kernel) continue;
       const Eqn& e = j.eqns[steps_[s].eqn];
       std::vector<Aval> in, out;
       for (const Atom& a : e.inputs) in.push_back(j.aval(a));
       for (int v : e.outputs) out.push_back(j.avals[v]);
-      kernels_[s] = backend.prepare(e.prim, in, e.params, out);
+      plain_[s].kernel = backend.prepare(e.prim, in, e.params, out);
     }
+    if (options.profile) timers_ = std::make_unique<Timer[]>(steps_.size());
   }
 
   std::vector<Array> run(std::span<const Array> inputs) const override {
@@ -69,20 +79,29 @@ class InterpretedExecutable final : public Executable {
       env[j.invars[i]] = inputs[i];
     }
     std::vector<Array> args;
+    using Clock = std::chrono::steady_clock;
+    Clock::time_point t0;
     for (size_t s = 0; s < steps_.size(); ++s) {
       const Step& step = steps_[s];
+      if (timers_) t0 = Clock::now();
       args.clear();
       if (step.group) {
         for (int v : step.group->input_vars) args.push_back(env[v]);
         std::vector<Array> outs = step.group->run(args);
         for (size_t i = 0; i < outs.size(); ++i) env[step.group->output_vars[i]] = std::move(outs[i]);
       } else {
-        const Eqn& e = j.eqns[step.eqn];
-        for (const Atom& a : e.inputs) args.push_back(a.is_literal() ? a.literal : env[a.var]);
-        std::vector<Array> outs = kernels_[s]->run(args);
-        for (size_t i = 0; i < outs.size(); ++i) env[e.outputs[i]] = std::move(outs[i]);
+        const Plain& p = plain_[s];
+        for (const Atom& a : p.ins) args.push_back(a.is_literal() ? a.literal : env[a.var]);
+        std::vector<Array> outs = p.kernel->run(args);
+        for (size_t i = 0; i < outs.size(); ++i) env[p.outs[i]] = std::move(outs[i]);
       }
       for (int v : frees_[s]) env[v] = Array();
+      if (timers_) {
+        // Freed arrays go back to the pool inside the timed span: their cost is the step's.
+        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0);
+        timers_[s].ns.fetch_add(ns.count(), std::memory_order_relaxed);
+        timers_[s].calls.fetch_add(1, std::memory_order_relaxed);
+      }
     }
     std::vector<Array> out;
     for (const Atom& a : j.outvars) out.push_back(a.is_literal() ? a.literal : env[a.var]);
@@ -97,28 +116,168 @@ class InterpretedExecutable final : public Executable {
     return n;
   }
 
+  void reset_profile() const override {
+    if (!timers_)
+      return;
+    for (size_t s = 0; s < steps_.size(); ++s) {
+      timers_[s].ns.store(0);
+      timers_[s].calls.store(0);
+    }
+  }
+
+  std::vector<StepTime> profile() const override {
+    std::vector<StepTime> out;
+    if (!timers_) return out;
+    const Jaxpr& j = jaxpr_.jaxpr;
+    for (size_t s = 0; s < steps_.size(); ++s) {
+      StepTime t;
+      const Step& step = steps_[s];
+      if (step.group) {
+        t.eqns = step.group->eqn_indices;
+        t.label = "fused " + std::to_string(step.group->ops.size()) + " ops " +
+                  Aval{step.group->shape, DType::f32}.str();
+      } else {
+        const Plain& p = plain_[s];
+        t.eqns = p.eqns;
+        t.label = std::string(prim_name(j.eqns[step.eqn].prim));
+        if (p.eqns.size() > 1) t.label += " (+" + std::to_string(p.eqns.size() - 1) + " transposes)";
+        if (!p.outs.empty()) t.label += " " + j.avals[p.outs[0]].str();
+        t.label += " <-";
+        for (const Atom& a : p.ins) t.label += " " + j.aval(a).str();
+      }
+      t.calls = timers_[s].calls.load();
+      t.seconds = static_cast<double>(timers_[s].ns.load()) * 1e-9;
+      out.push_back(std::move(t));
+    }
+    return out;
+  }
+
  private:
-  std::vector<int> step_inputs(const Step& step) const {
-    if (step.group) return step.group->input_vars;
+  struct Timer {
+    std::atomic<int64_t> ns{0}, calls{0};
+  };
+
+  std::vector<int> step_inputs(size_t s) const {
+    if (steps_[s].group) return steps_[s].group->input_vars;
     std::vector<int> vars;
-    for (const Atom& a : jaxpr_.jaxpr.eqns[step.eqn].inputs)
+    for (const Atom& a : plain_[s].ins)
       if (!a.is_literal()) vars.push_back(a.var);
     return vars;
   }
+
+  // A transpose whose only reader is a conv, or a conv whose only reader is a transpose, is
+  // folded into the conv when the backend can read or write the transposed layout directly
+  // (Backend::prepare_permuted): reverse mode wraps every conv weight gradient in three of them
+  // (input and cotangent in, kernel out), each a full pass through memory otherwise.
+  void fold_transposes() {
+    const Jaxpr& j = jaxpr_.jaxpr;
+    std::vector<int> readers(j.avals.size(), 0), def(j.avals.size(), -1), reader(j.avals.size(), -1);
+    for (size_t s = 0; s < steps_.size(); ++s) {
+      for (int v : step_inputs(s)) {
+        ++readers[v];
+        reader[v] = static_cast<int>(s);
+      }
+      if (!steps_[s].group)
+        for (int v : plain_[s].outs) def[v] = static_cast<int>(s);
+    }
+    for (const Atom& a : j.outvars)
+      if (!a.is_literal()) readers[a.var] += 2;  // returned: never folded away
+    auto transpose_step = [&](int s) {
+      return s >= 0 && !steps_[s].group && !removed(s) && j.eqns[steps_[s].eqn].prim == PrimId::transpose &&
+             !plain_[s].ins[0].is_literal();
+    };
+    for (size_t s = 0; s < steps_.size(); ++s) {
+      if (steps_[s].group || j.eqns[steps_[s].eqn].prim != PrimId::conv_general_dilated) continue;
+      const Eqn& e = j.eqns[steps_[s].eqn];
+      std::vector<Atom> ins = e.inputs;
+      std::vector<IntList> perms(ins.size());
+      std::vector<int> folded;
+      for (size_t k = 0; k < ins.size(); ++k) {
+        if (ins[k].is_literal() || readers[ins[k].var] != 1 || !transpose_step(def[ins[k].var])) continue;
+        const int t = def[ins[k].var];
+        perms[k] = j.eqns[steps_[t].eqn].params.ints("permutation");
+        ins[k] = plain_[t].ins[0];
+        folded.push_back(t);
+      }
+      int out = e.outputs[0];
+      IntList out_perm;
+      if (readers[out] == 1 && transpose_step(reader[out])) {
+        const int t = reader[out];
+        out_perm = j.eqns[steps_[t].eqn].params.ints("permutation");
+        out = plain_[t].outs[0];
+        folded.push_back(t);
+      }
+      if (folded.empty()) continue;
+      std::vector<Aval> in_avals;
+      for (const Atom& a : ins) in_avals.push_back(j.aval(a));
+      auto kernel = backend_.prepare_permuted(e.prim, in_avals, perms, e.params, j.avals[e.outputs[0]], out_perm);
+      if (!kernel) continue;
+      plain_[s] = {ins, {out}, {static_cast<size_t>(steps_[s].eqn)}, std::move(kernel)};
+      for (int t : folded) {
+        plain_[s].eqns.push_back(static_cast<size_t>(steps_[t].eqn));
+        removed_.push_back(t);
+      }
+    }
+    // Drop the folded transposes' steps.
+    std::vector<Step> steps;
+    std::vector<Plain> plain;
+    for (size_t s = 0; s < steps_.size(); ++s) {
+      if (removed(static_cast<int>(s))) continue;
+      steps.push_back(steps_[s]);
+      plain.push_back(std::move(plain_[s]));
+    }
+    steps_ = std::move(steps);
+    plain_ = std::move(plain);
+    removed_.clear();
+  }
+  bool removed(int s) const { return std::find(removed_.begin(), removed_.end(), s) != removed_.end(); }
+
+  // A plain step: its equation's inputs and outputs, or those of its folded transposes.
+  struct Plain {
+    std::vector<Atom> ins;
+    std::vector<int> outs;
+    std::vector<size_t> eqns;
+    std::unique_ptr<PreparedKernel> kernel;
+  };
 
   ClosedJaxpr jaxpr_;
   Backend& backend_;
   std::vector<Array> consts_;
   std::vector<Step> steps_;
-  std::vector<std::unique_ptr<PreparedKernel>> kernels_;  // per plain step
+  std::vector<Plain> plain_;                              // per step (empty for groups)
+  std::vector<int> removed_;                              // steps folded away (while planning)
   std::vector<std::vector<int>> frees_;                   // per step: variables last read there
   std::shared_ptr<BufferPool> pool_ = std::make_shared<BufferPool>();
+  std::unique_ptr<Timer[]> timers_;  // per step, when profiling
 };
 
 }  // namespace
 
 std::unique_ptr<Executable> compile(const ClosedJaxpr& jaxpr, Backend& backend, const CompileOptions& options) {
-  return std::make_unique<InterpretedExecutable>(jaxpr, backend, options.fuse_elementwise);
+  return std::make_unique<InterpretedExecutable>(jaxpr, backend, options);
+}
+
+std::string format_profile(std::vector<Executable::StepTime> steps, size_t top) {
+  double total = 0;
+  for (const auto& t : steps) total += t.seconds;
+  std::stable_sort(steps.begin(), steps.end(),
+                   [](const auto& a, const auto& b) { return a.seconds > b.seconds; });
+  std::string out;
+  char line[160];
+  std::snprintf(line, sizeof line, "%10s %6s %8s  %s\n", "ms/call", "%", "eqn", "step");
+  out += line;
+  for (size_t i = 0; i < steps.size() && i < top; ++i) {
+    const auto& t = steps[i];
+    const double per = t.calls ? t.seconds / static_cast<double>(t.calls) * 1e3 : 0.0;
+    std::snprintf(line, sizeof line, "%10.3f %6.1f %8zu  ", per, total > 0 ? 100 * t.seconds / total : 0.0,
+                  t.eqns.empty() ? size_t{0} : t.eqns.front());
+    out += line + t.label + "\n";
+  }
+  const int64_t calls = steps.empty() ? 0 : steps.front().calls;
+  std::snprintf(line, sizeof line, "%zu steps, %.3f ms per run\n", steps.size(),
+                calls ? total / static_cast<double>(calls) * 1e3 : 0.0);
+  out += line;
+  return out;
 }
 
 }  // namespace engine

@@ -7,6 +7,7 @@
 #pragma once
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "engine/backend/backend.h"
@@ -23,11 +24,30 @@ class Executable {
   virtual const ClosedJaxpr& jaxpr() const = 0;
   virtual std::string backend_name() const = 0;
   virtual size_t num_fused_groups() const = 0;  // elementwise chains running as one loop
+
+  // Wall-clock time spent in each step over every run so far, in step order; empty unless
+  // compiled with CompileOptions::profile. A step is one equation or one fused group.
+  struct StepTime {
+    std::string label;  // "conv_general_dilated f32[100,28,28,32]", "fused 7 ops f32[...]"
+    std::vector<size_t> eqns;  // the jaxpr equations it runs
+    int64_t calls = 0;
+    double seconds = 0;
+  };
+  virtual std::vector<StepTime> profile() const = 0;
+  virtual void reset_profile() const = 0;  // zero the times (e.g. after a warm-up run)
 };
 
 struct CompileOptions {
   bool fuse_elementwise = true;  // compile/fusion.h
+  // Transposes next to a conv read or written by the conv itself (Backend::prepare_permuted).
+  bool fold_transposes = true;
+  // Time every step of every run (two clock reads per step; see Executable::profile). Costs
+  // about 50 ns a step, so it is off unless asked for.
+  bool profile = false;
 };
+
+// The steps of a profile sorted by time, largest first, as a text table (at most `top` rows).
+std::string format_profile(std::vector<Executable::StepTime> steps, size_t top = 25);
 
 // Every const of the jaxpr must be concrete (a closed-over tracer cannot be compiled).
 std::unique_ptr<Executable> compile(const ClosedJaxpr& jaxpr, Backend& backend,

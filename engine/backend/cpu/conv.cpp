@@ -39,22 +39,54 @@ struct ConvPlan : Plan {
 
 md any_like(const md& d) { return md(d.dims(), memory::data_type::f32, memory::format_tag::any); }
 
-// Logical dims/strides of the three operands for one formulation; `axes` lists, for each
-// logical dim, which row-major axis of the array it is (strides come from there).
-md strided(const Shape& shape, const std::vector<int64_t>& axes) {
-  auto st = row_major_strides(shape);
+// An operand as the primitive sees it: the logical (row-major) shape of the jaxpr value and
+// the strides of each of its axes in the storage it is read from or written to. A transpose
+// folded into the conv (prepare_conv) is only other strides here, and oneDNN's reorder into its
+// blocked layout, needed anyway, reads or writes them at no extra pass.
+struct View {
+  Shape shape;
+  std::vector<int64_t> strides;
+};
+
+// transpose(a, perm) over a's row-major storage; an empty perm is a itself.
+View input_view(const Shape& a, const IntList& perm) {
+  auto st = row_major_strides(a);
+  if (perm.empty()) return {a, st};
+  View v;
+  for (int64_t p : perm) {
+    v.shape.push_back(a[p]);
+    v.strides.push_back(st[p]);
+  }
+  return v;
+}
+
+// A result c stored as r = transpose(c, perm) in r's row-major storage: c's axis perm[j] is r's j.
+View output_view(const Shape& r, const IntList& perm) {
+  auto st = row_major_strides(r);
+  if (perm.empty()) return {r, st};
+  View v{Shape(r.size()), std::vector<int64_t>(r.size())};
+  for (size_t j = 0; j < perm.size(); ++j) {
+    v.shape[perm[j]] = r[j];
+    v.strides[perm[j]] = st[j];
+  }
+  return v;
+}
+
+// Logical dims/strides of an operand for one formulation; `axes` lists, for each logical dim
+// of the primitive, which axis of the view it is.
+md strided(const View& v, const std::vector<int64_t>& axes) {
   memory::dims dims, strides;
   for (int64_t a : axes) {
-    dims.push_back(shape[a]);
-    strides.push_back(st[a]);
+    dims.push_back(v.shape[a]);
+    strides.push_back(v.strides[a]);
   }
   return f32_desc(dims, strides);
 }
 
-std::shared_ptr<Plan> forward_plan(const Shape& xs, const Shape& ws, const Shape& os,
+std::shared_ptr<Plan> forward_plan(const View& xs, const View& ws, const View& os,
                                    const memory::dims& strides, const memory::dims& dil,
                                    const memory::dims& pl, const memory::dims& pr, int64_t G) {
-  const int64_t S = static_cast<int64_t>(xs.size()) - 2;
+  const int64_t S = static_cast<int64_t>(xs.shape.size()) - 2;
   std::vector<int64_t> x_axes{0, S + 1}, o_axes{0, S + 1}, w_axes{S + 1, S};
   for (int64_t i = 0; i < S; ++i) {
     x_axes.push_back(1 + i);
@@ -64,7 +96,7 @@ std::shared_ptr<Plan> forward_plan(const Shape& xs, const Shape& ws, const Shape
   md src = strided(xs, x_axes), dst = strided(os, o_axes), wei = strided(ws, w_axes);
   if (G > 1) {
     // (G, O/G, I, spatial...): the groups are the outer blocks of O, as in XLA.
-    memory::dims dims = wei.dims(), st = row_major_strides(ws);
+    memory::dims dims = wei.dims(), st = ws.strides;
     const int64_t O = dims[0];
     memory::dims gd{G, O / G}, gs{O / G, 1};
     for (size_t i = 1; i < dims.size(); ++i) gd.push_back(dims[i]);
@@ -93,10 +125,10 @@ std::shared_ptr<Plan> forward_plan(const Shape& xs, const Shape& ws, const Shape
   return p;
 }
 
-std::shared_ptr<Plan> backward_weights_plan(const Shape& xs, const Shape& ws, const Shape& os,
+std::shared_ptr<Plan> backward_weights_plan(const View& xs, const View& ws, const View& os,
                                             const memory::dims& strides, const memory::dims& dil,
                                             const memory::dims& pl) {
-  const int64_t S = static_cast<int64_t>(xs.size()) - 2;
+  const int64_t S = static_cast<int64_t>(xs.shape.size()) - 2;
   std::vector<int64_t> x_axes{S + 1, 0}, w_axes{S, S + 1}, o_axes{S + 1, 0};
   for (int64_t i = 0; i < S; ++i) {
     x_axes.push_back(1 + i);
@@ -109,18 +141,30 @@ std::shared_ptr<Plan> backward_weights_plan(const Shape& xs, const Shape& ws, co
   for (int64_t i = 0; i < S; ++i) {
     st2.push_back(dil[i] + 1);
     dil2.push_back(strides[i] - 1);
-    const int64_t H = xs[1 + i], K = ws[i], P = os[1 + i];
+    const int64_t H = xs.shape[1 + i], K = ws.shape[i], P = os.shape[1 + i];
     pr2.push_back((K - 1) * st2[i] + (P - 1) * strides[i] + 1 - H - pl[i]);
   }
   using cf = dnnl::convolution_forward;
   using bw = dnnl::convolution_backward_weights;
   const auto alg = dnnl::algorithm::convolution_direct;
-  cf::primitive_desc hint(cf::desc(dnnl::prop_kind::forward_training, alg, any_like(src),
-                                   any_like(diff_w), any_like(diff_dst), st2, dil2, pl2, pr2),
-                          onednn_engine());
-  bw::primitive_desc pd(
-      bw::desc(alg, any_like(src), any_like(diff_w), any_like(diff_dst), st2, dil2, pl2, pr2),
-      onednn_engine(), hint);
+  auto make_pd = [&](const md& s, const md& dd) {
+    cf::primitive_desc hint(cf::desc(dnnl::prop_kind::forward_training, alg, s, any_like(diff_w), dd,
+                                     st2, dil2, pl2, pr2),
+                            onednn_engine());
+    return bw::primitive_desc(bw::desc(alg, s, any_like(diff_w), dd, st2, dil2, pl2, pr2), onednn_engine(),
+                              hint);
+  };
+  // First the operands as they are (channels-last, as the model keeps them): no reorder of the
+  // two big operands, and no channel padding of a 1-channel input to oneDNN's 8-blocks (which
+  // made the first layer's weight gradient 8 times the work). A reference implementation is not
+  // wanted there, so then the blocked layouts oneDNN picks.
+  bw::primitive_desc pd;
+  try {
+    pd = make_pd(src, diff_dst);
+    if (std::string(pd.impl_info_str()).rfind("ref", 0) == 0) pd = make_pd(any_like(src), any_like(diff_dst));
+  } catch (const dnnl::error&) {
+    pd = make_pd(any_like(src), any_like(diff_dst));
+  }
   auto p = std::make_shared<ConvPlan>();
   p->form = Form::backward_weights;
   p->in0 = Reorder(src, pd.src_desc());
@@ -130,10 +174,10 @@ std::shared_ptr<Plan> backward_weights_plan(const Shape& xs, const Shape& ws, co
   return p;
 }
 
-std::shared_ptr<Plan> backward_data_plan(const Shape& gs, const Shape& ws, const Shape& os,
+std::shared_ptr<Plan> backward_data_plan(const View& gs, const View& ws, const View& os,
                                          const memory::dims& s, const memory::dims& dil,
                                          const memory::dims& pl_t) {
-  const int64_t S = static_cast<int64_t>(gs.size()) - 2;
+  const int64_t S = static_cast<int64_t>(gs.shape.size()) - 2;
   std::vector<int64_t> g_axes{0, S + 1}, w_axes{S, S + 1}, o_axes{0, S + 1};
   for (int64_t i = 0; i < S; ++i) {
     g_axes.push_back(1 + i);
@@ -144,9 +188,9 @@ std::shared_ptr<Plan> backward_data_plan(const Shape& gs, const Shape& ws, const
   md diff_dst = strided(gs, g_axes), wei = strided(ws, w_axes), diff_src = strided(os, o_axes);
   memory::dims pl, pr;
   for (int64_t i = 0; i < S; ++i) {
-    const int64_t span = (ws[i] - 1) * (dil[i] + 1) + 1;
+    const int64_t span = (ws.shape[i] - 1) * (dil[i] + 1) + 1;
     pl.push_back(span - 1 - pl_t[i]);
-    pr.push_back((gs[1 + i] - 1) * s[i] + span - os[1 + i] - pl[i]);
+    pr.push_back((gs.shape[1 + i] - 1) * s[i] + span - os.shape[1 + i] - pl[i]);
     if (pl[i] < 0 || pr[i] < 0) return nullptr;
   }
   using cf = dnnl::convolution_forward;
@@ -178,22 +222,23 @@ Array reversed_kernel(const Array& w) {
   return out;
 }
 
-}  // namespace
 
-std::optional<Array> conv(std::span<const Array> in, const Params& params, const Aval& out) {
-  const Array &x = in[0], &w = in[1];
-  const int64_t S = x.rank() - 2;
-  if (x.dtype() != DType::f32 || S < 1 || S > 3) return std::nullopt;
-  if (x.size() == 0 || w.size() == 0 || shape_size(out.shape) == 0) return std::nullopt;
+// The plan for one conv over operand views (nullptr: no oneDNN kernel for this case). The
+// kernel view must be row-major for backward-data, whose kernel is reversed by block copies.
+std::shared_ptr<const Plan> conv_plan(const View& x, const View& w, const View& out, const Params& params,
+                                      bool w_row_major) {
+  const int64_t S = static_cast<int64_t>(x.shape.size()) - 2;
+  if (S < 1 || S > 3) return nullptr;
+  if (shape_size(x.shape) == 0 || shape_size(w.shape) == 0 || shape_size(out.shape) == 0) return nullptr;
   const IntList& lhs_dil = params.ints("lhs_dilation");
   const int64_t G = params.i("feature_group_count");
-  if (params.i("batch_group_count") != 1) return std::nullopt;
+  if (params.i("batch_group_count") != 1) return nullptr;
   bool dilated_input = false;
   for (int64_t v : lhs_dil) dilated_input = dilated_input || v != 1;
   if (dilated_input) {
-    if (G != 1) return std::nullopt;
+    if (G != 1 || !w_row_major) return nullptr;
     for (int64_t v : params.ints("window_strides"))
-      if (v != 1) return std::nullopt;
+      if (v != 1) return nullptr;
   }
   memory::dims strides = params.ints("window_strides"), dil, pl, pr;
   for (int64_t v : params.ints("rhs_dilation")) dil.push_back(v - 1);  // oneDNN counts holes
@@ -202,42 +247,44 @@ std::optional<Array> conv(std::span<const Array> in, const Params& params, const
     pr.push_back(p[1]);
   }
   for (int64_t i = 0; i < S; ++i)
-    if (pl[i] < 0 || pr[i] < 0) return std::nullopt;  // cropping: reference
+    if (pl[i] < 0 || pr[i] < 0) return nullptr;  // cropping: reference
   // A window larger than the output it slides over is a weight gradient in disguise.
-  const int64_t taps = shape_size(Shape(w.shape().begin(), w.shape().begin() + S));
+  const int64_t taps = shape_size(Shape(w.shape.begin(), w.shape.begin() + S));
   const int64_t pixels = shape_size(Shape(out.shape.begin() + 1, out.shape.end() - 1));
   const bool as_bwd_weights = !dilated_input && G == 1 && taps > pixels;
   if (dilated_input) strides = lhs_dil;  // the original conv's strides
   std::string key = std::string(dilated_input    ? "conv_bd"
                                 : as_bwd_weights ? "conv_bw"
                                                  : "conv_fwd") +
-                    key_of(x.shape()) +
-                    key_of(w.shape()) + key_of(strides) + key_of(dil) + key_of(pl) + key_of(pr) +
+                    key_of(x.shape) + key_of(x.strides) + key_of(w.shape) + key_of(w.strides) +
+                    key_of(out.strides) + key_of(strides) + key_of(dil) + key_of(pl) + key_of(pr) +
                     "g" + std::to_string(G);
-  auto plan = cached_plan(key, [&]() -> std::shared_ptr<Plan> {
+  return cached_plan(key, [&]() -> std::shared_ptr<Plan> {
     if (dilated_input) {
       try {
-        return backward_data_plan(x.shape(), w.shape(), out.shape, strides, dil, pl);
+        return backward_data_plan(x, w, out, strides, dil, pl);
       } catch (const dnnl::error&) {
         return nullptr;
       }
     }
     if (as_bwd_weights) {
       try {
-        return backward_weights_plan(x.shape(), w.shape(), out.shape, strides, dil, pl);
+        return backward_weights_plan(x, w, out, strides, dil, pl);
       } catch (const dnnl::error&) {
         // e.g. a negative right padding in the swapped roles: the forward form still works
       }
     }
     try {
-      return forward_plan(x.shape(), w.shape(), out.shape, strides, dil, pl, pr, G);
+      return forward_plan(x, w, out, strides, dil, pl, pr, G);
     } catch (const dnnl::error&) {
       return nullptr;
     }
   });
-  if (!plan) return std::nullopt;
-  const auto& cp = static_cast<const ConvPlan&>(*plan);
-  Array result = Array::empty(DType::f32, out.shape);
+}
+
+// Runs a plan on the operands' storage, writing a new array of the result's stored shape.
+Array run_conv(const ConvPlan& cp, const Array& x, const Array& w, const Shape& result_shape) {
+  Array result = Array::empty(DType::f32, result_shape);
   std::unique_ptr<Scratch> s0, s1;
   memory m0 = primitive_side(cp.in0, const_cast<void*>(x.raw()), s0, true);
   const Array kernel = cp.form == Form::backward_data ? reversed_kernel(w) : w;
@@ -260,6 +307,40 @@ std::optional<Array> conv(std::span<const Array> in, const Params& params, const
   write_back(cp.out, m2, result.mutable_raw());
   st.wait();
   return result;
+}
+
+class PreparedConv final : public PreparedKernel {
+ public:
+  PreparedConv(std::shared_ptr<const Plan> plan, Shape result) : plan_(std::move(plan)), result_(std::move(result)) {}
+  std::vector<Array> run(std::span<const Array> inputs) const override {
+    return {run_conv(static_cast<const ConvPlan&>(*plan_), inputs[0], inputs[1], result_)};
+  }
+
+ private:
+  std::shared_ptr<const Plan> plan_;
+  Shape result_;
+};
+
+}  // namespace
+
+std::optional<Array> conv(std::span<const Array> in, const Params& params, const Aval& out) {
+  const Array &x = in[0], &w = in[1];
+  if (x.dtype() != DType::f32) return std::nullopt;
+  auto plan = conv_plan(input_view(x.shape(), {}), input_view(w.shape(), {}), output_view(out.shape, {}),
+                        params, true);
+  if (!plan) return std::nullopt;
+  return run_conv(static_cast<const ConvPlan&>(*plan), x, w, out.shape);
+}
+
+std::unique_ptr<PreparedKernel> prepare_conv(std::span<const Aval> in, std::span<const IntList> in_perms,
+                                             const Params& params, const Aval& out, const IntList& out_perm) {
+  if (in[0].dtype != DType::f32 || in[1].dtype != DType::f32) return nullptr;
+  const View x = input_view(in[0].shape, in_perms[0]), w = input_view(in[1].shape, in_perms[1]);
+  Shape stored = out.shape;
+  for (size_t j = 0; j < out_perm.size(); ++j) stored[j] = out.shape[out_perm[j]];
+  auto plan = conv_plan(x, w, output_view(stored, out_perm), params, in_perms[1].empty());
+  if (!plan) return nullptr;
+  return std::make_unique<PreparedConv>(std::move(plan), stored);
 }
 
 }  // namespace engine::cpu

@@ -71,7 +71,20 @@ std::unique_ptr<PreparedKernel> CpuBackend::prepare(PrimId prim, std::span<const
                                                     const Params& params, std::span<const Aval> out) {
   if (prim == PrimId::dot_general)
     if (auto k = cpu::prepare_dot_general(in, params, out[0])) return k;
+  if (prim == PrimId::conv_general_dilated) {
+    const IntList none;
+    const IntList perms[2];
+    if (auto k = cpu::prepare_conv(in, perms, params, out[0], none)) return k;
+  }
   return std::make_unique<KnownKernel>(prim, params, out);
+}
+
+std::unique_ptr<PreparedKernel> CpuBackend::prepare_permuted(PrimId prim, std::span<const Aval> in,
+                                                             std::span<const IntList> in_perms,
+                                                             const Params& params, const Aval& out,
+                                                             const IntList& out_perm) {
+  if (prim != PrimId::conv_general_dilated) return nullptr;
+  return cpu::prepare_conv(in, in_perms, params, out, out_perm);
 }
 
 CpuCounters& CpuBackend::counters() {

@@ -43,6 +43,10 @@ class CpuBackend final : public Backend {
                                    std::span<const Aval> out_avals);
   std::unique_ptr<PreparedKernel> prepare(PrimId prim, std::span<const Aval> in, const Params& params,
                                           std::span<const Aval> out) override;
+  // conv_general_dilated only (the transposes become strides of oneDNN's reorders).
+  std::unique_ptr<PreparedKernel> prepare_permuted(PrimId prim, std::span<const Aval> in,
+                                                   std::span<const IntList> in_perms, const Params& params,
+                                                   const Aval& out, const IntList& out_perm) override;
   CpuCounters& counters();
   int64_t cache_size() const;  // cached oneDNN primitives
 };

@@ -18,6 +18,10 @@ std::unique_ptr<PreparedKernel> prepare_dot_general(std::span<const Aval> in, co
                                                     const Aval& out);
 // conv_general_dilated as oneDNN convolution forward, or as backward-weights (see conv.cpp).
 std::optional<Array> conv(std::span<const Array> in, const Params& params, const Aval& out);
+// ... prepared for a compiled step, reading input i as transpose(input i, in_perms[i]) (empty:
+// as is) and returning transpose(conv result `out`, out_perm); nullptr when it has no kernel.
+std::unique_ptr<PreparedKernel> prepare_conv(std::span<const Aval> in, std::span<const IntList> in_perms,
+                                             const Params& params, const Aval& out, const IntList& out_perm);
 // reduce_window_sum / reduce_window_max over (N, spatial..., C) as oneDNN pooling.
 std::optional<Array> pooling(PrimId prim, const Array& x, const Params& params, const Aval& out);
 // broadcast_in_dim of any dtype as row copies and fills.

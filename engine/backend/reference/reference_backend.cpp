@@ -74,6 +74,11 @@ std::unique_ptr<PreparedKernel> Backend::prepare(PrimId prim, std::span<const Av
   return std::make_unique<ExecuteKernel>(*this, prim, params);
 }
 
+std::unique_ptr<PreparedKernel> Backend::prepare_permuted(PrimId, std::span<const Aval>, std::span<const IntList>,
+                                                          const Params&, const Aval&, const IntList&) {
+  return nullptr;
+}
+
 Backend& reference_backend() {
   static ReferenceBackend backend;
   return backend;
