@@ -5,6 +5,7 @@
 //   runs metrics ID [--name M] [--csv]
 //   runs compare ID ID...          final metrics side by side
 //   runs delete ID | rename ID NAME | tag ID TAG [--remove]
+//   runs check                     SQLite's integrity check of the database (exit 1 if damaged)
 // Every subcommand takes --db PATH (else $GS_DB, else the default database).
 #include <cmath>
 #include <cstdio>
@@ -22,6 +23,7 @@ namespace cli {
 using engine::Error;
 using engine::runs::RunRecord;
 using engine::runs::RunStore;
+using engine::runs::RunStoreOptions;
 using nlohmann::json;
 
 namespace {
@@ -200,6 +202,13 @@ void add_runs_commands(CLI::App& app) {
   CLI::App* d = sub("delete", "Delete a run, its metrics and its checkpoint files");
   d->add_option("ID", o->id, "Run id")->required();
   d->callback([o] { remove_run(*o); });
+  CLI::App* k = sub("check", "Check the database's integrity (SQLite's integrity_check)");
+  k->callback([o] {
+    const std::string path = database_path(o->db);
+    const std::string report = RunStore(RunStoreOptions{.path = path, .read_only = true}).integrity_check();
+    std::cout << path << ": " << report << "\n";
+    if (report != "ok") throw ExitStatus{1};
+  });
   CLI::App* r = sub("rename", "Rename a run");
   r->add_option("ID", o->id, "Run id")->required();
   r->add_option("NAME", o->new_name, "New name")->required();

@@ -122,6 +122,13 @@ int RunStore::schema_version() const {
   return s.step() ? static_cast<int>(s.int64(0)) : 0;
 }
 
+std::string RunStore::integrity_check() const {
+  Stmt s(db_, path_, "PRAGMA integrity_check");
+  std::string report;
+  while (s.step()) report += (report.empty() ? "" : "\n") + s.text(0);
+  return report;
+}
+
 void RunStore::check_writable(const std::string& what) const {
   GS_CHECK(sqlite3_db_readonly(db_, "main") != 1,
            "runs database '" + path_ + "' is read-only: cannot " + what +

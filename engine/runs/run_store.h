@@ -131,6 +131,8 @@ class RunStore {
 
   const std::string& path() const { return path_; }
   int schema_version() const;  // PRAGMA user_version
+  // SQLite's PRAGMA integrity_check: "ok", or its list of problems (one per line).
+  std::string integrity_check() const;
 
   // --- writing a run -------------------------------------------------------------------------
   int64_t create_run(const RunInfo& info);  // status 'running', writer = this process

@@ -95,7 +95,8 @@ sys.exit(0 if abs(got - want) <= 1e-5 * max(1.0, abs(want)) else 1)
 EOF
 
 # --- Ctrl-C stops between steps and saves the run as 'stopped'; resume finishes it
-"$cli" train --model "$tmp/lin.json" --dataset synthetic-regression:4000 --batch 4 --epochs 1 --log-every 1 \
+# 20,000 steps: on a fast idle machine 1,000 ended before the first poll could interrupt them.
+"$cli" train --model "$tmp/lin.json" --dataset synthetic-regression:4000 --batch 4 --epochs 20 --log-every 1 \
   --db "$db" --name interrupted --json >"$tmp/int.jsonl" 2>"$tmp/int.err" &
 pid=$!
 for _ in $(seq 300); do
@@ -114,7 +115,7 @@ check "resume" "resuming at step [0-9]+" "$resume"
 check "resume finished" "^run $id finished" "$resume"
 check "resumed run finished" "^$id +interrupted +finished" "$("$cli" runs list --db "$db")"
 steps=$("$cli" runs metrics "$id" --db "$db" --name train/loss | tail -n +2 | wc -l)
-[[ $steps -eq 1000 ]] || fail "the resumed run has $steps train/loss rows, not 1000 (one per step)"
+[[ $steps -eq 20000 ]] || fail "the resumed run has $steps train/loss rows, not 20000 (one per step)"
 
 # --- delete removes the run and its checkpoint files
 ckpt=$("$cli" runs show 2 --db "$db" --json | grep -oE '"path":"[^"]+"' | head -n 1 | cut -d'"' -f4)

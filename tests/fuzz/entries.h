@@ -25,6 +25,7 @@
 #include "engine/nn/model_spec.h"
 #include "engine/random/random.h"
 #include "engine/runs/safetensors.h"
+#include "engine/train/run_config.h"
 #include "engine/transforms/autodiff.h"
 
 namespace fuzz {
@@ -115,9 +116,12 @@ inline void safetensors(std::string_view bytes) {
       bug("round trip changed tensor '" + f.tensors[i].first + "'");
 }
 
-// ---- RunConfig JSON (engine/train/run_config.h): the slot for the target that lands with the
-// Trainer. It will parse a RunConfig from the text, check it, and write/read it back; add it here,
-// add fuzz_run_config.cpp (three lines, as the others), list it in tests/fuzz/CMakeLists.txt and
-// scripts/fuzz, and give make_seeds.cpp a run_config() seed writer.
+// ---- RunConfig JSON (engine/train/run_config.h): what parses (and so validated, model included)
+// must write back and parse again to the same JSON.
+inline void run_config(std::string_view text) {
+  const engine::train::RunConfig c = engine::train::RunConfig::from_json_text(text);
+  const nlohmann::json once = c.to_json();
+  if (engine::train::RunConfig::from_json(once).to_json() != once) bug("round trip changed the config");
+}
 
 }  // namespace fuzz

@@ -11,6 +11,7 @@
 #include "engine/expr/functions.h"
 #include "engine/nn/model_spec.h"
 #include "engine/runs/safetensors.h"
+#include "engine/train/run_config.h"
 
 namespace {
 
@@ -170,8 +171,24 @@ void safetensors_seeds(const fs::path& out) {
                                         "[0,0]", "{}", "18446744073709551615"});
 }
 
-// RunConfig JSON: the slot for the Trainer's config (see entries.h); its seeds will be the
-// configs of the reference runs, written by the RunConfig writer.
+// RunConfig JSON: the reference runs' configs (DESIGN's workflows), written by RunConfig itself.
+void run_config_seeds(const fs::path& out) {
+  const std::vector<std::string> texts = {
+      R"({"model": "builtin:linear", "dataset": {"name": "synthetic-regression:64"}})",
+      R"({"name": "mlp-digits", "tags": ["baseline"], "model": "builtin:mlp", "dataset": {"name": "mnist-digits", "limit": 100},
+          "optimizer": {"name": "sgd", "lr": 1.0}, "schedule": {"type": "exponential_decay", "unit": "epochs",
+          "transition_steps": 5, "decay_rate": 0.95}, "batch_size": 32, "epochs": 10})",
+      R"({"model": "builtin:cnn", "dataset": {"name": "fashion-mnist", "limit": 200}, "batch_size": 100,
+          "optimizer": {"name": "sgd", "lr": 0.01, "momentum": 0.99}, "epochs": 2, "checkpoint_every": 0})",
+      R"({"model": "builtin:mlp", "dataset": {"name": "fashion-mnist"}, "optimizer": {"name": "adamw", "lr": 0.001},
+          "schedule": {"type": "warmup_cosine_decay", "warmup_steps": 100, "decay_steps": 1000}})",
+  };
+  for (size_t i = 0; i < texts.size(); ++i)
+    write(out / "run_config", static_cast<int>(i), engine::train::RunConfig::from_json_text(texts[i]).to_json().dump());
+  write_dict(out / "run_config.dict", {"\"model\"", "\"dataset\"", "\"optimizer\"", "\"schedule\"", "\"lr\"",
+                                       "\"batch_size\"", "\"epochs\"", "\"limit\"", "\"builtin:mlp\"",
+                                       "\"builtin:cnn\"", "\"layers\"", "\"features\"", "\"unit\""});
+}
 
 }  // namespace
 
@@ -187,6 +204,7 @@ int main(int argc, char** argv) {
     expr_seeds(out);
     model_spec_seeds(out);
     safetensors_seeds(out);
+    run_config_seeds(out);
   } catch (const std::exception& e) {
     std::cerr << "make_seeds: " << e.what() << "\n";
     return 1;
