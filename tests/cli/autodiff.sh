@@ -2,20 +2,11 @@
 # gradient-cli jaxpr / jvp / grad / vjp / jacobian: outputs checked exactly or as JSON within a
 # tolerance, and bad input refused with one line on stderr and a nonzero (non-crash) exit status.
 # Usage: autodiff.sh path/to/gradient-cli
-set -u
-CLI="$1"
-failures=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-fail() {
-  echo "FAIL: $1" >&2
-  failures=$((failures + 1))
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/harness.bash" "$@"
 
 # run_cli ARGS...: runs the CLI; stdout in $got, exit status in $rc, stderr in $tmp/err.
 run_cli() {
-  got=$("$CLI" "$@" 2>"$tmp/err")
+  got=$("$cli" "$@" 2>"$tmp/err")
   rc=$?
 }
 
@@ -114,7 +105,7 @@ expect_close "jacobian of a matrix-vector product is the matrix" \
 
 # ---- help
 for cmd in jaxpr jvp grad vjp jacobian; do
-  if ! "$CLI" "$cmd" --help | grep -q "Example:"; then fail "$cmd --help"; fi
+  if ! "$cli" "$cmd" --help | grep -q "Example:"; then fail "$cmd --help"; fi
 done
 
 # ---- errors

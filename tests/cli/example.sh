@@ -2,23 +2,13 @@
 # gradient-cli example NAME: runs a reference program and fails (exit 1) when its result is wrong;
 # unknown names are errors (1) naming the known examples, bad flags are usage errors (2).
 # Usage: example.sh path/to/gradient-cli
-set -u
-CLI="$1"
-failures=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-export OMP_WAIT_POLICY=passive
-
-fail() {
-  echo "FAIL: $1" >&2
-  failures=$((failures + 1))
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/harness.bash" "$@"
 
 # expect_rc DESCRIPTION RC PATTERN -- ARGS...: exit status RC and PATTERN (grep -E) in stdout+stderr.
 expect_rc() {
   local desc="$1" want_rc="$2" pattern="$3" rc
   shift 4
-  "$CLI" "$@" >"$tmp/out" 2>&1
+  "$cli" "$@" >"$tmp/out" 2>&1
   rc=$?
   if [[ $rc -ne $want_rc ]]; then fail "$desc: exit $rc, want $want_rc: $(tail -3 "$tmp/out")"; return; fi
   if ! grep -Eq "$pattern" "$tmp/out"; then fail "$desc: no '$pattern' in: $(tail -5 "$tmp/out")"; fi

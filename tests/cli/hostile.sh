@@ -3,22 +3,13 @@
 # a nonzero exit status below 128 (no signal, so no crash and no sanitizer abort), or succeed
 # where the input is odd but valid (zero-size arrays, huge abstract shapes, inf values).
 # Usage: hostile.sh path/to/gradient-cli
-set -u
-CLI="$1"
-failures=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-fail() {
-  echo "FAIL: $1" >&2
-  failures=$((failures + 1))
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/harness.bash" "$@"
 
 # expect_error DESCRIPTION SUBSTRING -- ARGS...
 expect_error() {
   local desc="$1" want="$2" got rc err
   shift 3
-  got=$("$CLI" "$@" 2>"$tmp/err")
+  got=$("$cli" "$@" 2>"$tmp/err")
   rc=$?
   err=$(cat "$tmp/err")
   if [[ $rc -eq 0 || $rc -ge 128 ]]; then fail "$desc: exit status $rc (stderr: ${err:0:300})"; return; fi
@@ -31,7 +22,7 @@ expect_error() {
 expect_output() {
   local desc="$1" want="$2" got rc
   shift 3
-  got=$("$CLI" "$@" 2>"$tmp/err")
+  got=$("$cli" "$@" 2>"$tmp/err")
   rc=$?
   if [[ $rc -ne 0 ]]; then fail "$desc: exit $rc: $(head -c 300 "$tmp/err")"; return; fi
   if [[ "$got" != *"$want"* ]]; then fail "$desc: stdout lacks '$want': ${got:0:300}"; fi

@@ -4,21 +4,9 @@
 # train (epoch lines, JSON events, the progress bar under a pseudo-terminal), runs list / show /
 # metrics / compare / rename / tag / delete, eval, Ctrl-C giving a 'stopped' run and resume
 # finishing it, and bad flags refused with the field named. Usage: train.sh PATH/TO/gradient-cli
-set -u
-# OpenMP's busy-waiting workers crawl when the cores are shared with other jobs (a loaded CI or
-# build machine: 20-50x slower steps on tiny models); passive waiting keeps these runs at seconds.
-export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
-cli="${1:?usage: train.sh PATH/TO/gradient-cli}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/lib/harness.bash" "$@"
 db=$tmp/runs.db
-failures=0
 checks=0
-
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
 
 # check DESCRIPTION PATTERN TEXT: TEXT must match the extended regex PATTERN.
 check() {

@@ -3,19 +3,8 @@
 # readable (and passes SQLite's integrity check through a normal open), every metric row the
 # process reported as committed ("stored_metrics" in its JSON events) is there, and the run is
 # shown 'interrupted'. Then `resume` continues it to the end. Usage: train_kill.sh PATH/TO/gradient-cli
-set -u
-# OpenMP's busy-waiting workers crawl when the cores are shared with other jobs (a loaded CI or
-# build machine: 20-50x slower steps on tiny models); passive waiting keeps these runs at seconds.
-export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
-cli="${1:?usage: train_kill.sh PATH/TO/gradient-cli}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/lib/harness.bash" "$@"
 db=$tmp/runs.db
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
 
 cat >"$tmp/lin.json" <<'EOF'
 {"name": "lin", "input_shape": [10], "layers": [{"type": "dense", "features": 5}]}

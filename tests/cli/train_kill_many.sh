@@ -5,18 +5,10 @@
 # random (logged, and set with KILLS / SEED for a replay); some land before the run even starts,
 # inside a metric transaction, or while a checkpoint is being written.
 # Usage: train_kill_many.sh PATH/TO/gradient-cli
-set -u
-cli="${1:?usage: train_kill_many.sh PATH/TO/gradient-cli}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/harness.bash" "$@"
 kills=${KILLS:-12}
 RANDOM=${SEED:-$$}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 db=$tmp/runs.db
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
 
 cat >"$tmp/lin.json" <<'JSON'
 {"name": "lin", "input_shape": [10], "layers": [{"type": "dense", "features": 5}]}

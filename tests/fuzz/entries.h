@@ -1,4 +1,4 @@
-// What each fuzz target does with one input, shared by the libFuzzer targets (fuzz_*.cpp, built
+// What each fuzz target does with one input, shared by the libFuzzer targets (fuzz_target.cpp, built
 // with clang when BUILD_FUZZERS=ON) and by the normal unit tests (tests/unit/hostile_*_test.cpp),
 // which replay the inputs the fuzzers once crashed on, so a regression shows in every build.
 //

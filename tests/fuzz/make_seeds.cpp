@@ -174,7 +174,7 @@ void safetensors_seeds(const fs::path& out) {
 // RunConfig JSON: the reference runs' configs (DESIGN's workflows), written by RunConfig itself.
 void run_config_seeds(const fs::path& out) {
   const std::vector<std::string> texts = {
-      R"({"model": "builtin:linear", "dataset": {"name": "synthetic-regression:64"}})",
+      R"({"model": {"input_shape": [10], "layers": [{"type": "dense", "features": 5}]}, "dataset": "synthetic-regression:64", "batch_size": 8})",
       R"({"name": "mlp-digits", "tags": ["baseline"], "model": "builtin:mlp", "dataset": {"name": "mnist-digits", "limit": 100},
           "optimizer": {"name": "sgd", "lr": 1.0}, "schedule": {"type": "exponential_decay", "unit": "epochs",
           "transition_steps": 5, "decay_rate": 0.95}, "batch_size": 32, "epochs": 10})",

@@ -60,6 +60,12 @@ class HostileFuzzRegressionsTest : public QObject {
     QCOMPARE(outcome([&] { fuzz::safetensors(st); }), std::string("ok"));
     const std::string idx = bytes({0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 1, 7, 9});
     QCOMPARE(outcome([&] { fuzz::idx(std::vector<uint8_t>(idx.begin(), idx.end())); }), std::string("ok"));
+    QCOMPARE(outcome([] {
+               fuzz::run_config(R"({"model": {"input_shape": [10], "layers": [{"type": "dense", "features": 5}]},
+                                    "dataset": {"name": "synthetic-regression:20"}, "batch_size": 5,
+                                    "optimizer": {"name": "adam", "lr": 0.001}, "tags": ["a"]})");
+             }),
+             std::string("ok"));
   }
 
   void refusalsAreEngineErrors() {
@@ -75,6 +81,8 @@ class HostileFuzzRegressionsTest : public QObject {
                      "more than the engine's array limit of 262144 bytes"));
     // An 8-byte header "{}" padded with spaces: a valid file without tensors.
     QCOMPARE(outcome([] { fuzz::safetensors(std::string("\x08\0\0\0\0\0\0\0{}      ", 16)); }), std::string("ok"));
+    QVERIFY(contains(outcome([] { fuzz::run_config(R"({"model": "builtin:mlp", "dataset": "x", "epochs": -3})"); }),
+                     "epochs"));
   }
 
   // ---- found by fuzzing (and by probing the same spots by hand), then fixed
