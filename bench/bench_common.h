@@ -35,6 +35,25 @@ double time_per_call(F&& fn, int reps, int warmup = 1) {
   return (now_seconds() - t0) / reps;
 }
 
+// The flags every bench program takes: --steps N, --no-torch (ours alone), --profile R (print the
+// compiled step's per-equation times over R runs).
+struct Args {
+  int64_t steps;
+  bool torch = true;
+  int profile_runs = 0;
+};
+
+inline Args parse_args(int argc, char** argv, int64_t default_steps) {
+  Args a{.steps = default_steps};
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--steps" && i + 1 < argc) a.steps = std::atoll(argv[++i]);
+    if (arg == "--no-torch") a.torch = false;
+    if (arg == "--profile" && i + 1 < argc) a.profile_runs = std::atoi(argv[++i]);
+  }
+  return a;
+}
+
 inline int threads_from_env() {
   const char* v = std::getenv("OMP_NUM_THREADS");
   return v ? std::atoi(v) : 2;

@@ -6,7 +6,6 @@
 //   bench_cnn [--steps N] [--no-torch] [--profile R]
 // N steps are timed and scaled to the 600-step epoch; --profile times each step of the compiled
 // train step over R runs and prints the largest.
-#include <cstring>
 
 #include "bench/bench_common.h"
 #include "bench/workloads.h"
@@ -16,14 +15,10 @@
 using namespace engine;
 
 int main(int argc, char** argv) {
-  int64_t steps = 30;
-  bool torch = true;
-  int profile_runs = 0;
-  for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--steps") && i + 1 < argc) steps = std::atoll(argv[++i]);
-    if (!std::strcmp(argv[i], "--no-torch")) torch = false;
-    if (!std::strcmp(argv[i], "--profile") && i + 1 < argc) profile_runs = std::atoi(argv[++i]);
-  }
+  const bench::Args args = bench::parse_args(argc, argv, 30);
+  const int64_t steps = args.steps;
+  const bool torch = args.torch;
+  const int profile_runs = args.profile_runs;
   const int threads = bench::threads_from_env();
   bench::Workload w = bench::make_workload("cnn");
   auto step = jit(w.step);

@@ -5,7 +5,6 @@
 //   bench_mlp [--steps N] [--no-torch] [--profile R]
 // N steps are timed and scaled to the 1875-step epoch; --profile times each step of the compiled
 // train step and of selu over R runs and prints the largest.
-#include <cstring>
 
 #include "bench/bench_common.h"
 #include "engine/backend/backend.h"
@@ -48,14 +47,10 @@ PyTree train_step(const PyTree& p, const Tensor& x, const Tensor& y) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int64_t steps = 200;
-  bool torch = true;
-  int profile_runs = 0;
-  for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--steps") && i + 1 < argc) steps = std::atoll(argv[++i]);
-    if (!std::strcmp(argv[i], "--no-torch")) torch = false;
-    if (!std::strcmp(argv[i], "--profile") && i + 1 < argc) profile_runs = std::atoi(argv[++i]);
-  }
+  const bench::Args args = bench::parse_args(argc, argv, 200);
+  const int64_t steps = args.steps;
+  const bool torch = args.torch;
+  const int profile_runs = args.profile_runs;
   const int threads = bench::threads_from_env();
   std::vector<std::pair<Array, Array>> batches;
   for (int i = 0; i < 16; ++i)
