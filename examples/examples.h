@@ -22,6 +22,9 @@ struct ExampleOptions {
   int64_t steps = 0;         // at most N steps per epoch (0: every batch); regression: N steps
   double min_accuracy = 0;   // fail when the final test accuracy is below this
   std::string dataset;       // "" : the example's own data set
+  // Training examples draw their parameters from PRNGKey(seed) and shuffle with PRNGKey(seed + 1),
+  // so accuracy can be read as a spread over seeds rather than from one draw.
+  uint32_t seed = 0;
 };
 
 struct Example {

@@ -1,4 +1,4 @@
-// gradient-cli example NAME [--epochs N] [--limit N] [--steps N] [--min-accuracy A] [--dataset D]
+// gradient-cli example NAME [--epochs N] [--limit N] [--steps N] [--min-accuracy A] [--dataset D] [--seed S]
 //
 // Runs one of the reference programs of examples/ (the same code as the example executables) and
 // prints what it prints: text, as the tutorials do, not JSON. A wrong result (no convergence, a

@@ -48,7 +48,7 @@ void run_fashion_cnn(const ExampleOptions& options) {
 
   const nn::Sequential model = nn::from_spec(nn::builtin_spec("cnn"));
   print_model(model);
-  PyTree variables = model.init(random::PRNGKey(0), zeros({1, 28, 28, 1}));
+  PyTree variables = model.init(random::PRNGKey(options.seed), zeros({1, 28, 28, 1}));
 
   // apply_fn is the eval-mode model: running averages, nothing mutable.
   train::ApplyFn apply_fn = [model](const PyTree& vars, const PyTree& inputs) {
@@ -77,7 +77,7 @@ void run_fashion_cnn(const ExampleOptions& options) {
                           train::accuracy(logits, y)});
   });
 
-  data::Batcher batches(d.train, batch_size, random::PRNGKey(1));
+  data::Batcher batches(d.train, batch_size, random::PRNGKey(options.seed + 1));
   const int64_t steps_per_epoch =
       options.steps > 0 ? std::min(options.steps, batches.num_batches()) : batches.num_batches();
   const int64_t report_every = std::max<int64_t>(steps_per_epoch / 4, 1);

@@ -35,7 +35,7 @@ void run_mnist_mlp(const ExampleOptions& options) {
 
   // The per-example model: Dense layers over a 784-vector (Flax names them Dense_0, Dense_1).
   nn::Sequential mlp({nn::dense(512), nn::activation("swish"), nn::dense(d.num_classes)});
-  PyTree params = mlp.init(random::PRNGKey(0), zeros({784}))["params"];
+  PyTree params = mlp.init(random::PRNGKey(options.seed), zeros({784}))["params"];
   std::printf("params: %s\n", tree_shapes_str(params).c_str());
 
   auto predict = [mlp](const PyTree& p, const Tensor& image) {
@@ -48,7 +48,7 @@ void run_mnist_mlp(const ExampleOptions& options) {
     return mean(train::softmax_cross_entropy_with_integer_labels(logits, y));
   };
 
-  data::Batcher batches(d.train, batch_size, random::PRNGKey(1));
+  data::Batcher batches(d.train, batch_size, random::PRNGKey(options.seed + 1));
   const int64_t steps_per_epoch =
       options.steps > 0 ? std::min(options.steps, batches.num_batches()) : batches.num_batches();
   optim::Schedule lr = optim::exponential_decay(1.0, 5 * steps_per_epoch, 0.95);

@@ -42,6 +42,8 @@ void add_example_flags(CLI::App& app, ExampleOptions& options) {
   app.add_option("--min-accuracy", options.min_accuracy,
                  "Fail (exit 1) when the final test accuracy is below this")
       ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--seed", options.seed,
+                 "Key of the parameter init (PRNGKey(seed)) and of the shuffles (PRNGKey(seed + 1))");
   std::string datasets;
   for (const std::string& n : engine::data::dataset_names()) datasets += (datasets.empty() ? "" : ", ") + n;
   app.add_option("--dataset", options.dataset, "Data set instead of the example's own: " + datasets);
