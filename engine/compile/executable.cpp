@@ -134,7 +134,9 @@ class InterpretedExecutable final : public Executable {
       const Step& step = steps_[s];
       if (step.group) {
         t.eqns = step.group->eqn_indices;
+        const size_t sums = step.group->reductions.size();
         t.label = "fused " + std::to_string(step.group->ops.size()) + " ops " +
+                  (sums ? "+ " + std::to_string(sums) + (sums == 1 ? " sum " : " sums ") : "") +
                   Aval{step.group->shape, DType::f32}.str();
       } else {
         const Plain& p = plain_[s];

@@ -5,7 +5,10 @@
 #include "engine/compile/fusion.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
+
+#include <omp.h>
 
 #include "engine/ops/scalar_math.h"
 
@@ -57,41 +60,81 @@ bool fusible(const Eqn& e, const Jaxpr& j) {
   return true;
 }
 
+bool fusible_sum(const Eqn& e, const Jaxpr& j) {
+  if (e.prim != P::reduce_sum || e.inputs.size() != 1 || e.inputs[0].is_literal()) return false;
+  const Aval& in = j.aval(e.inputs[0]);
+  const IntList& axes = e.params.ints("axes");
+  if (in.dtype != DType::f32 || j.avals[e.outputs[0]].dtype != DType::f32 || axes.empty()) return false;
+  for (size_t i = 0; i < axes.size(); ++i)
+    if (axes[i] != static_cast<int64_t>(i)) return false;
+  return shape_size(in.shape) > 0;
+}
+
 std::vector<Step> plan_fusion(const Jaxpr& j) {
   const int n = static_cast<int>(j.eqns.size());
-  std::vector<int> group_of_var(j.avals.size(), -1);
+  // group_of_var: the group computing a variable tile by tile (readable by later members);
+  // sum_of_var: the group whose reduction produces it (complete only once that group has run).
+  std::vector<int> group_of_var(j.avals.size(), -1), sum_of_var(j.avals.size(), -1);
   std::vector<std::vector<size_t>> members;
+  std::vector<Shape> shapes;
   std::vector<bool> open;
+  std::vector<std::vector<int>> after;  // per group: the open groups whose sums it reads
   std::map<Shape, int> open_by_shape;
   std::vector<std::pair<int, int>> order;  // (eqn, -1) or (-1, group), in emission order
 
-  auto close = [&](int g) {
+  // A group is emitted when something outside needs its values: after the groups it reads sums of.
+  std::function<void(int)> close = [&](int g) {
     if (!open[g]) return;
     open[g] = false;
-    open_by_shape.erase(j.avals[j.eqns[members[g][0]].outputs[0]].shape);
+    if (open_by_shape[shapes[g]] == g) open_by_shape.erase(shapes[g]);
+    for (int p : after[g]) close(p);
     order.push_back({-1, g});
+  };
+  std::function<bool(int, int)> waits_for = [&](int g, int target) {
+    if (g == target) return true;
+    for (int p : after[g])
+      if (open[p] && waits_for(p, target)) return true;
+    return false;
   };
   for (int k = 0; k < n; ++k) {
     const Eqn& e = j.eqns[k];
-    if (fusible(e, j)) {
-      const Shape& shape = j.avals[e.outputs[0]].shape;
-      auto it = open_by_shape.find(shape);
-      int g = it == open_by_shape.end() ? -1 : it->second;
+    const bool sum = fusible_sum(e, j);
+    if (!sum && !fusible(e, j)) {
       for (const Atom& a : e.inputs)
-        if (!a.is_literal() && group_of_var[a.var] >= 0 && group_of_var[a.var] != g) close(group_of_var[a.var]);
-      if (g < 0 || !open[g]) {
-        g = static_cast<int>(members.size());
-        members.emplace_back();
-        open.push_back(true);
-        open_by_shape[shape] = g;
-      }
-      members[g].push_back(k);
-      group_of_var[e.outputs[0]] = g;
-    } else {
-      for (const Atom& a : e.inputs)
-        if (!a.is_literal() && group_of_var[a.var] >= 0) close(group_of_var[a.var]);
+        if (!a.is_literal()) {
+          if (group_of_var[a.var] >= 0) close(group_of_var[a.var]);
+          if (sum_of_var[a.var] >= 0) close(sum_of_var[a.var]);
+        }
       order.push_back({k, -1});
+      continue;
     }
+    const Shape& shape = sum ? j.aval(e.inputs[0]).shape : j.avals[e.outputs[0]].shape;
+    auto it = open_by_shape.find(shape);
+    int g = it == open_by_shape.end() ? -1 : it->second;
+    // Values of another group: that group runs first. Sums: their group runs first, and a
+    // group never reads its own sums (they are complete only after its loop).
+    std::vector<int> reads_sums_of;
+    for (const Atom& a : e.inputs) {
+      if (a.is_literal()) continue;
+      if (group_of_var[a.var] >= 0 && group_of_var[a.var] != g) close(group_of_var[a.var]);
+      const int p = sum_of_var[a.var];
+      if (p >= 0 && open[p]) reads_sums_of.push_back(p);
+    }
+    if (g >= 0 && open[g])
+      for (int p : reads_sums_of)
+        if (open[p] && waits_for(p, g)) close(g);
+    if (g < 0 || !open[g]) {
+      g = static_cast<int>(members.size());
+      members.emplace_back();
+      shapes.push_back(shape);
+      open.push_back(true);
+      after.emplace_back();
+      open_by_shape[shape] = g;
+    }
+    for (int p : reads_sums_of)
+      if (open[p]) after[g].push_back(p);
+    members[g].push_back(k);
+    (sum ? sum_of_var : group_of_var)[e.outputs[0]] = g;
   }
   for (int g = 0; g < static_cast<int>(members.size()); ++g) close(g);
 
@@ -118,7 +161,7 @@ std::vector<Step> plan_fusion(const Jaxpr& j) {
       continue;
     }
     auto group = std::make_shared<FusedGroup>();
-    group->shape = j.avals[j.eqns[members[g][0]].outputs[0]].shape;
+    group->shape = shapes[g];
     group->eqn_indices = members[g];
     std::map<int, int> reg_of_var;
     auto reg_for_input = [&](const Atom& a) {
@@ -150,8 +193,16 @@ std::vector<Step> plan_fusion(const Jaxpr& j) {
     int num_inputs = static_cast<int>(group->input_vars.size());
     int num_literals = static_cast<int>(group->literals.size());
     int next = num_inputs + num_literals;
+    std::vector<int> sum_vars;
     for (size_t m = 0; m < members[g].size(); ++m) {
       const Eqn& e = j.eqns[members[g][m]];
+      if (e.prim == P::reduce_sum) {
+        int r = op_inputs[m][0];
+        if (r <= -1000000) r = reg_of_var.at(-(r + 1000000));
+        group->reductions.push_back({r, e.outputs[0], j.avals[e.outputs[0]].shape});
+        sum_vars.push_back(e.outputs[0]);
+        continue;
+      }
       FusedGroup::Op op{e.prim, next++, {}, e.params.has("y") ? e.params.i("y") : 0};
       if (e.prim == P::convert_element_type) op.int_param = e.params.dtype("new_dtype") == DType::boolean;
       for (int r : op_inputs[m]) {
@@ -167,6 +218,7 @@ std::vector<Step> plan_fusion(const Jaxpr& j) {
         group->output_dtypes.push_back(j.avals[e.outputs[0]].dtype);
       }
     }
+    group->output_vars.insert(group->output_vars.end(), sum_vars.begin(), sum_vars.end());
     group->num_regs = next;
     steps.push_back({-1, group});
   }
@@ -267,25 +319,75 @@ __attribute__((target_clones("avx2", "default"))) void apply(const FusedGroup::O
 
 }  // namespace
 
+namespace {
+
+// A reduction's per-thread accumulator: `lanes` doubles, a multiple of the reduction's width,
+// so that a tile (which starts at a multiple of `lanes`) adds element i to lane i % lanes and
+// independent lanes keep the adds from waiting on each other even for a sum down to one value.
+struct SumLanes {
+  int64_t width, lanes;
+  explicit SumLanes(int64_t w) : width(w), lanes(w) {
+    const int64_t wide = w * std::max<int64_t>(1, 64 / w);
+    if (kFusionTile % wide == 0) lanes = wide;
+  }
+  bool aligned() const { return kFusionTile % lanes == 0; }
+};
+
+__attribute__((target_clones("avx2", "default"))) void accumulate(const SumLanes& s, double* __restrict acc,
+                                                                  const float* __restrict v, int64_t begin,
+                                                                  int64_t n) {
+  if (s.aligned()) {
+    const int64_t lanes = s.lanes;
+    for (int64_t i = 0; i < n; i += lanes) {
+      const int64_t m = std::min(lanes, n - i);
+      for (int64_t k = 0; k < m; ++k) acc[k] += static_cast<double>(v[i + k]);
+    }
+    return;
+  }
+  for (int64_t i = 0, k = begin % s.width; i < n; ++i) {
+    acc[k] += static_cast<double>(v[i]);
+    if (++k == s.width) k = 0;
+  }
+}
+
+}  // namespace
+
 std::vector<Array> FusedGroup::run(const std::vector<Array>& inputs) const {
   const int64_t size = shape_size(shape);
+  const size_t num_elementwise = output_regs.size();
   std::vector<Array> outs;
   for (DType d : output_dtypes) outs.push_back(Array::empty(d, shape));
-  std::vector<float*> out_f32(outs.size(), nullptr);
-  std::vector<bool*> out_bool(outs.size(), nullptr);
-  for (size_t o = 0; o < outs.size(); ++o) {
+  std::vector<float*> out_f32(num_elementwise, nullptr);
+  std::vector<bool*> out_bool(num_elementwise, nullptr);
+  for (size_t o = 0; o < num_elementwise; ++o) {
     if (output_dtypes[o] == DType::f32) out_f32[o] = outs[o].mutable_data<float>();
     else out_bool[o] = outs[o].mutable_data<bool>();
   }
   // f32 outputs are computed straight into their arrays, not into scratch and then copied.
   std::vector<float*> direct(num_regs, nullptr);
-  for (size_t o = 0; o < outs.size(); ++o)
+  for (size_t o = 0; o < num_elementwise; ++o)
     if (out_f32[o]) direct[output_regs[o]] = out_f32[o];
+  // Per thread and reduction: its lanes of double partial sums, at offset[r] of the thread's block.
+  std::vector<SumLanes> sums;
+  std::vector<int64_t> offset;
+  int64_t per_thread = 0;
+  for (const Reduction& r : reductions) {
+    sums.emplace_back(shape_size(r.shape));
+    offset.push_back(per_thread);
+    per_thread += sums.back().lanes;
+  }
+  const int max_threads = omp_get_max_threads();
+  std::vector<double> partial(static_cast<size_t>(per_thread * max_threads), 0.0);
+  int used_threads = 1;
   const int64_t tiles = (size + kFusionTile - 1) / kFusionTile;
   const int num_inputs = static_cast<int>(input_vars.size());
   // Below 32 tiles (16K elements) waking the other threads costs more than they save.
 #pragma omp parallel if (tiles >= 32)
   {
+    const int thread = omp_get_thread_num();
+#pragma omp single
+    used_threads = omp_get_num_threads();
+    double* my_partial = partial.data() + static_cast<size_t>(per_thread) * static_cast<size_t>(thread);
     // Per thread: scratch for every register that is not read in place from an input array.
     std::vector<float> scratch(static_cast<size_t>(num_regs) * kFusionTile);
     std::vector<const float*> reg(num_regs);
@@ -340,7 +442,22 @@ std::vector<Array> FusedGroup::run(const std::vector<Array>& inputs) const {
         auto* dst = reinterpret_cast<uint8_t*>(out_bool[o]) + begin;
         for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<uint8_t>(src[i] != 0);
       }
+      for (size_t r = 0; r < reductions.size(); ++r)
+        accumulate(sums[r], my_partial + offset[r], reg[reductions[r].reg], begin, n);
     }
+  }
+  // Partial sums in a fixed order: lanes of a thread, then threads.
+  for (size_t r = 0; r < reductions.size(); ++r) {
+    const int64_t width = sums[r].width, lanes = sums[r].lanes;
+    std::vector<double> total(static_cast<size_t>(width), 0.0);
+    for (int t = 0; t < used_threads; ++t) {
+      const double* p = partial.data() + static_cast<size_t>(per_thread) * static_cast<size_t>(t) + offset[r];
+      for (int64_t l = 0; l < lanes; ++l) total[static_cast<size_t>(l % width)] += p[l];
+    }
+    Array sum = Array::empty(DType::f32, reductions[r].shape);
+    float* dst = sum.mutable_data<float>();
+    for (int64_t c = 0; c < width; ++c) dst[c] = static_cast<float>(total[static_cast<size_t>(c)]);
+    outs.push_back(std::move(sum));
   }
   return outs;
 }

@@ -9,6 +9,13 @@
 // Registers are float: boolean intermediates (comparisons feeding select_n) are 0/1. Each
 // operation applies the same scalar function as the reference kernel, so results are bit for bit
 // those of unfused evaluation.
+//
+// A group may also end in sums over its leading axes (reduce_sum of a group value or input down
+// to its trailing axes: BatchNorm's per-channel sums, a loss's total). They accumulate tile by
+// tile while the values are in registers, instead of a pass over a stored array after the loop;
+// often the summed value then never reaches memory at all. Each thread sums its tiles in double
+// and the threads' partial sums are added in thread order, so a sum equals the unfused one (also
+// in double) up to the rounding of the double partials, and is the same from run to run.
 #pragma once
 #include <memory>
 #include <vector>
@@ -37,6 +44,15 @@ struct FusedGroup {
   std::vector<int> output_vars;   // jaxpr variables written
   std::vector<int> output_regs;   // their registers
   std::vector<DType> output_dtypes;
+  // Sums of register `reg` over the leading axes into variable `var` (of `shape`, the trailing
+  // axes). Their variables end output_vars, after the elementwise outputs that output_regs and
+  // output_dtypes describe.
+  struct Reduction {
+    int reg;
+    int var;
+    Shape shape;
+  };
+  std::vector<Reduction> reductions;
   int num_regs = 0;
   std::vector<size_t> eqn_indices;  // which equations of the jaxpr it replaces
 
@@ -52,6 +68,9 @@ struct Step {
 
 // True for the primitives a fused loop can run, on the given avals.
 bool fusible(const Eqn& eqn, const Jaxpr& jaxpr);
+// True for a reduce_sum of an f32 array over its leading axes, which a fused loop of the input's
+// shape can accumulate (FusedGroup::reductions).
+bool fusible_sum(const Eqn& eqn, const Jaxpr& jaxpr);
 
 // Orders the jaxpr into steps, grouping fusible equations of one shape where dependencies allow.
 // Groups of a single equation are left as plain equations.

@@ -26,6 +26,29 @@ void check_bitwise(const ClosedJaxpr& cj, const std::vector<Array>& args, size_t
   QCOMPARE(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i) QVERIFY2(a[i].same_values(b[i]), a[i].repr().c_str());
 }
+// Sums inside a fused loop add per-thread double partials: equal to the unfused sums up to the
+// rounding of those partials.
+bool close(const Array& a, const Array& b) {
+  if (a.shape() != b.shape() || a.dtype() != b.dtype()) return false;
+  std::vector<float> x = a.to_vector<float>(), y = b.to_vector<float>();
+  for (size_t i = 0; i < x.size(); ++i)
+    if (std::abs(x[i] - y[i]) > 1e-6f + 1e-6f * std::abs(y[i])) return false;
+  return true;
+}
+
+void check_close(const ClosedJaxpr& cj, const std::vector<Array>& args) {
+  auto fused = compile(cj, reference_backend(), {.fuse_elementwise = true});
+  auto plain = compile(cj, reference_backend(), {.fuse_elementwise = false});
+  auto a = fused->run(args), b = plain->run(args);
+  QCOMPARE(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) QVERIFY2(close(a[i], b[i]), (a[i].repr() + " vs " + b[i].repr()).c_str());
+}
+
+size_t fused_sums(const std::vector<Step>& steps) {
+  size_t n = 0;
+  for (const Step& s : steps) n += s.group ? s.group->reductions.size() : 0;
+  return n;
+}
 }  // namespace
 
 class FusionTest : public QObject {
@@ -108,6 +131,50 @@ class FusionTest : public QObject {
     })(normal(11, {4, 3}), normal(12, {4}));
     QCOMPARE(plan_fusion(lead.jaxpr).size(), size_t{2});
     check_bitwise(lead, {normal(11, {4, 3}), normal(12, {4})}, 1);
+  }
+
+  void leadingSumsAccumulateInsideTheLoop() {
+    // BatchNorm's statistics over [N, H, W, C] (9 * 11 * 13 * 32 elements: many tiles, split among
+    // threads) and the total of a loss: one loop reads x once for mean, mean of squares and the
+    // normalized output, and the squares never reach memory.
+    Array x = normal(14, {9, 11, 13, 32});
+    ClosedJaxpr cj = make_jaxpr([](const Tensor& v) {
+      Tensor m = mean(v, {0, 1, 2}), m2 = mean(v * v, {0, 1, 2});
+      Tensor y = (v - m) * rsqrt(m2 - m * m + 1e-5);
+      return std::make_tuple(y, sum(exp(y)), m);
+    })(x);
+    std::vector<Step> steps = plan_fusion(cj.jaxpr);
+    QCOMPARE(fused_sums(steps), size_t{3});
+    check_close(cj, {x});
+    // Widths that do not divide a tile (10 channels; a row of 3 * 7) take the modulo path.
+    Array odd = normal(15, {37, 3, 7}), ten = normal(16, {301, 10});
+    ClosedJaxpr rows = make_jaxpr([](const Tensor& a, const Tensor& b) {
+      return std::make_tuple(sum(tanh(a), {0}), sum(b * 2.0, {0}), sum(b * b));
+    })(odd, ten);
+    QCOMPARE(fused_sums(plan_fusion(rows.jaxpr)), size_t{3});
+    check_close(rows, {odd, ten});
+  }
+
+  void readingASumClosesItsGroup() {
+    // x - sum(x) over the same shape: the subtraction needs the finished sum, so it runs in a
+    // second loop after the one that sums.
+    Array x = normal(17, {64, 16});
+    ClosedJaxpr cj = make_jaxpr([](const Tensor& v) {
+      Tensor e = exp(v);
+      return e - sum(e, {0}, true);
+    })(x);
+    check_close(cj, {x});
+  }
+
+  void gradientOfBatchNormKeepsItsNumbers() {
+    Array x = normal(18, {4, 6, 6, 8}), g = normal(19, {8});
+    auto loss = [](const Tensor& v, const Tensor& scale) {
+      Tensor m = mean(v, {0, 1, 2}), var = mean(square(v - m), {0, 1, 2});
+      return sum(square(relu((v - m) * rsqrt(var + 1e-5) * scale)));
+    };
+    ClosedJaxpr cj = make_jaxpr(value_and_grad(loss, {.argnums = {0, 1}}))(x, g);
+    QVERIFY(fused_sums(plan_fusion(cj.jaxpr)) >= 3);
+    check_close(cj, {x, g});
   }
 };
 
