@@ -22,6 +22,19 @@ class PreparedKernel {
   virtual std::vector<Array> run(std::span<const Array> inputs) const = 0;
 };
 
+// One step of an elementwise tail fused into the primitive whose result it consumes
+// (Backend::prepare_with_epilogue): the running value v becomes prim(v, operand), or
+// prim(operand, v) when !value_first, or prim(v) for a unary op. The operand is the kernel's input
+// number `input` (the primitive's own inputs come first; aval `operand`: a scalar, a row repeated
+// along the result's last axis, or an array of the result's shape), or a constant (input < 0).
+struct EpilogueOp {
+  PrimId prim;  // add, sub, mul, max, min, neg
+  bool value_first = true;
+  int input = -1;
+  Aval operand;
+  float constant = 0;  // when input < 0 (and prim is binary)
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -42,6 +55,13 @@ class Backend {
                                                            std::span<const IntList> in_perms,
                                                            const Params& params, const Aval& out,
                                                            const IntList& out_perm);
+  // The equation followed by `tail`, as one kernel (a matmul whose result is scaled, offset and
+  // added to another array before it is stored, in one pass: oneDNN post-ops). Its inputs are
+  // the equation's then the tail's operands; it returns the tail's result. nullptr, the default,
+  // when the backend has no such kernel; the compiler then runs the tail as it was.
+  virtual std::unique_ptr<PreparedKernel> prepare_with_epilogue(PrimId prim, std::span<const Aval> in,
+                                                                const Params& params, const Aval& out,
+                                                                std::span<const EpilogueOp> tail);
 };
 
 // The plain-loop reference implementation (each primitive's impl rule).

@@ -40,6 +40,7 @@ class InterpretedExecutable final : public Executable {
       plain_[s] = {e.inputs, e.outputs, {static_cast<size_t>(steps_[s].eqn)}, nullptr};
     }
     if (options.fold_transposes) fold_transposes();
+    if (options.fuse_epilogues) fuse_epilogues();
     // The last step reading each variable; outputs are never freed (they are returned).
     std::vector<int> last_use(j.avals.size(), -1);
     for (size_t s = 0; s < steps_.size(); ++s)
@@ -141,8 +142,7 @@ class InterpretedExecutable final : public Executable {
       } else {
         const Plain& p = plain_[s];
         t.eqns = p.eqns;
-        t.label = std::string(prim_name(j.eqns[step.eqn].prim));
-        if (p.eqns.size() > 1) t.label += " (+" + std::to_string(p.eqns.size() - 1) + " transposes)";
+        t.label = std::string(prim_name(j.eqns[step.eqn].prim)) + p.note;
         if (!p.outs.empty()) t.label += " " + j.avals[p.outs[0]].str();
         t.label += " <-";
         for (const Atom& a : p.ins) t.label += " " + j.aval(a).str();
@@ -171,19 +171,31 @@ class InterpretedExecutable final : public Executable {
   // folded into the conv when the backend can read or write the transposed layout directly
   // (Backend::prepare_permuted): reverse mode wraps every conv weight gradient in three of them
   // (input and cotangent in, kernel out), each a full pass through memory otherwise.
-  void fold_transposes() {
+  // Per variable: how many steps read it (returned ones count twice, so never "one reader"),
+  // the last step reading it and the plain step defining it.
+  struct Uses {
+    std::vector<int> readers, reader, def;
+  };
+  Uses uses() const {
     const Jaxpr& j = jaxpr_.jaxpr;
-    std::vector<int> readers(j.avals.size(), 0), def(j.avals.size(), -1), reader(j.avals.size(), -1);
+    Uses u{std::vector<int>(j.avals.size(), 0), std::vector<int>(j.avals.size(), -1),
+           std::vector<int>(j.avals.size(), -1)};
     for (size_t s = 0; s < steps_.size(); ++s) {
       for (int v : step_inputs(s)) {
-        ++readers[v];
-        reader[v] = static_cast<int>(s);
+        ++u.readers[v];
+        u.reader[v] = static_cast<int>(s);
       }
       if (!steps_[s].group)
-        for (int v : plain_[s].outs) def[v] = static_cast<int>(s);
+        for (int v : plain_[s].outs) u.def[v] = static_cast<int>(s);
     }
     for (const Atom& a : j.outvars)
-      if (!a.is_literal()) readers[a.var] += 2;  // returned: never folded away
+      if (!a.is_literal()) u.readers[a.var] += 2;
+    return u;
+  }
+
+  void fold_transposes() {
+    const Jaxpr& j = jaxpr_.jaxpr;
+    const auto [readers, reader, def] = uses();
     auto transpose_step = [&](int s) {
       return s >= 0 && !steps_[s].group && !removed(s) && j.eqns[steps_[s].eqn].prim == PrimId::transpose &&
              !plain_[s].ins[0].is_literal();
@@ -214,13 +226,49 @@ class InterpretedExecutable final : public Executable {
       for (const Atom& a : ins) in_avals.push_back(j.aval(a));
       auto kernel = backend_.prepare_permuted(e.prim, in_avals, perms, e.params, j.avals[e.outputs[0]], out_perm);
       if (!kernel) continue;
-      plain_[s] = {ins, {out}, {static_cast<size_t>(steps_[s].eqn)}, std::move(kernel)};
+      plain_[s] = {ins, {out}, {static_cast<size_t>(steps_[s].eqn)}, std::move(kernel),
+                   " (+" + std::to_string(folded.size()) + " transposes)"};
       for (int t : folded) {
         plain_[s].eqns.push_back(static_cast<size_t>(steps_[t].eqn));
         removed_.push_back(t);
       }
     }
-    // Drop the folded transposes' steps.
+    drop_removed();
+  }
+
+  // A dot_general whose result only one fused group reads, and which that group only scales,
+  // offsets or combines with other arrays (compile/fusion.h, epilogue_of), runs with the group
+  // as one kernel when the backend has one (Backend::prepare_with_epilogue): an SGD update
+  // p - lr * (x^T dy) then never stores the gradient. The kernel runs where the group ran, when
+  // every operand of both is ready.
+  void fuse_epilogues() {
+    const Jaxpr& j = jaxpr_.jaxpr;
+    const auto [readers, reader, def] = uses();
+    for (size_t s = 0; s < steps_.size(); ++s) {
+      if (steps_[s].group || plain_[s].eqns.size() != 1) continue;
+      const Eqn& e = j.eqns[steps_[s].eqn];
+      if (e.prim != PrimId::dot_general) continue;
+      const int v = e.outputs[0], t = reader[v];
+      if (readers[v] != 1 || !steps_[t].group) continue;
+      const FusedGroup& group = *steps_[t].group;
+      auto tail = epilogue_of(group, j, v, static_cast<int>(e.inputs.size()));
+      if (!tail) continue;
+      std::vector<Aval> in;
+      for (const Atom& a : e.inputs) in.push_back(j.aval(a));
+      auto kernel = backend_.prepare_with_epilogue(e.prim, in, e.params, j.avals[v], tail->ops);
+      if (!kernel) continue;
+      Plain fused{e.inputs, group.output_vars, {static_cast<size_t>(steps_[s].eqn)}, std::move(kernel),
+                  " (+" + std::to_string(group.ops.size()) + " ops)"};
+      for (int operand : tail->operand_vars) fused.ins.push_back(Atom::of(operand));
+      fused.eqns.insert(fused.eqns.end(), group.eqn_indices.begin(), group.eqn_indices.end());
+      steps_[t] = {steps_[s].eqn, nullptr};
+      plain_[t] = std::move(fused);
+      removed_.push_back(static_cast<int>(s));
+    }
+    drop_removed();
+  }
+
+  void drop_removed() {
     std::vector<Step> steps;
     std::vector<Plain> plain;
     for (size_t s = 0; s < steps_.size(); ++s) {
@@ -234,12 +282,14 @@ class InterpretedExecutable final : public Executable {
   }
   bool removed(int s) const { return std::find(removed_.begin(), removed_.end(), s) != removed_.end(); }
 
-  // A plain step: its equation's inputs and outputs, or those of its folded transposes.
+  // A plain step: its equation's inputs and outputs, or those of the equations fused into it
+  // (folded transposes, an epilogue), which `note` names in profiles.
   struct Plain {
     std::vector<Atom> ins;
     std::vector<int> outs;
     std::vector<size_t> eqns;
     std::unique_ptr<PreparedKernel> kernel;
+    std::string note;
   };
 
   ClosedJaxpr jaxpr_;

@@ -41,6 +41,8 @@ struct CompileOptions {
   bool fuse_elementwise = true;  // compile/fusion.h
   // Transposes next to a conv read or written by the conv itself (Backend::prepare_permuted).
   bool fold_transposes = true;
+  // Elementwise tails fused into the matmul producing their input (Backend::prepare_with_epilogue).
+  bool fuse_epilogues = true;
   // Time every step of every run (two clock reads per step; see Executable::profile). Costs
   // about 50 ns a step, so it is off unless asked for.
   bool profile = false;

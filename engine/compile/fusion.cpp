@@ -8,8 +8,6 @@
 #include <functional>
 #include <map>
 
-#include <omp.h>
-
 #include "engine/ops/scalar_math.h"
 
 namespace engine {
@@ -225,6 +223,53 @@ std::vector<Step> plan_fusion(const Jaxpr& j) {
   return steps;
 }
 
+std::optional<Epilogue> epilogue_of(const FusedGroup& g, const Jaxpr& j, int var, int first_input) {
+  if (!g.reductions.empty() || g.output_vars.size() != 1) return std::nullopt;
+  const int num_inputs = static_cast<int>(g.input_vars.size());
+  const int num_literals = static_cast<int>(g.literals.size());
+  auto found = std::find(g.input_vars.begin(), g.input_vars.end(), var);
+  if (found == g.input_vars.end()) return std::nullopt;
+  const int start = static_cast<int>(found - g.input_vars.begin());
+  int value = start;
+  std::map<int, int> broadcast_of;  // a broadcast_in_dim's register -> the row or scalar it repeats
+  Epilogue ep;
+  for (const FusedGroup::Op& op : g.ops) {
+    const auto uses = std::count(op.in.begin(), op.in.end(), value);
+    if (op.prim == P::broadcast_in_dim && uses == 0) {
+      broadcast_of[op.out] = op.in[0];
+      continue;
+    }
+    if (uses != 1) return std::nullopt;
+    EpilogueOp e{op.prim};
+    if (op.prim != P::neg) {
+      if (op.in.size() != 2) return std::nullopt;
+      if (op.prim != P::add && op.prim != P::sub && op.prim != P::mul && op.prim != P::max && op.prim != P::min)
+        return std::nullopt;
+      e.value_first = op.in[0] == value;
+      int other = e.value_first ? op.in[1] : op.in[0];
+      if (auto b = broadcast_of.find(other); b != broadcast_of.end()) other = b->second;
+      if (other == start) return std::nullopt;  // var itself again, off the chain
+      if (other < num_inputs) {
+        const int operand = g.input_vars[other];
+        auto at = std::find(ep.operand_vars.begin(), ep.operand_vars.end(), operand);
+        if (at == ep.operand_vars.end()) at = ep.operand_vars.insert(at, operand);
+        e.input = first_input + static_cast<int>(at - ep.operand_vars.begin());
+        e.operand = j.avals[operand];
+      } else if (other < num_inputs + num_literals) {
+        const Array& literal = g.literals[other - num_inputs];
+        if (literal.dtype() != DType::f32 || literal.size() != 1) return std::nullopt;
+        e.constant = static_cast<float>(literal.at_flat(0));
+      } else {
+        return std::nullopt;  // a value computed off the chain
+      }
+    }
+    ep.ops.push_back(e);
+    value = op.out;
+  }
+  if (ep.ops.empty() || g.output_regs[0] != value) return std::nullopt;
+  return ep;
+}
+
 namespace {
 
 // One operation over a tile of n registers' worth of elements.
@@ -321,7 +366,10 @@ __attribute__((target_clones("avx2", "default"))) void apply(const FusedGroup::O
 
 namespace {
 
-// A reduction's per-thread accumulator: `lanes` doubles, a multiple of the reduction's width,
+// How many chunks of tiles a fused loop with sums is cut into (see FusedGroup::run).
+constexpr int64_t kSumChunks = 64;
+
+// A reduction's accumulator in one chunk: `lanes` doubles, a multiple of the reduction's width,
 // so that a tile (which starts at a multiple of `lanes`) adds element i to lane i % lanes and
 // independent lanes keep the adds from waiting on each other even for a sum down to one value.
 struct SumLanes {
@@ -367,27 +415,25 @@ std::vector<Array> FusedGroup::run(const std::vector<Array>& inputs) const {
   std::vector<float*> direct(num_regs, nullptr);
   for (size_t o = 0; o < num_elementwise; ++o)
     if (out_f32[o]) direct[output_regs[o]] = out_f32[o];
-  // Per thread and reduction: its lanes of double partial sums, at offset[r] of the thread's block.
+  // The tiles are dealt to threads in a fixed number of chunks, and sums accumulate per chunk:
+  // per chunk and reduction, lanes of double partial sums at offset[r] of the chunk's block. The
+  // sums then do not depend on how many threads ran.
+  const int64_t tiles = (size + kFusionTile - 1) / kFusionTile;
+  const int64_t chunk_tiles = (tiles + kSumChunks - 1) / kSumChunks;
+  const int64_t chunks = (tiles + chunk_tiles - 1) / chunk_tiles;
   std::vector<SumLanes> sums;
   std::vector<int64_t> offset;
-  int64_t per_thread = 0;
+  int64_t per_chunk = 0;
   for (const Reduction& r : reductions) {
     sums.emplace_back(shape_size(r.shape));
-    offset.push_back(per_thread);
-    per_thread += sums.back().lanes;
+    offset.push_back(per_chunk);
+    per_chunk += sums.back().lanes;
   }
-  const int max_threads = omp_get_max_threads();
-  std::vector<double> partial(static_cast<size_t>(per_thread * max_threads), 0.0);
-  int used_threads = 1;
-  const int64_t tiles = (size + kFusionTile - 1) / kFusionTile;
+  std::vector<double> partial(static_cast<size_t>(per_chunk * chunks), 0.0);
   const int num_inputs = static_cast<int>(input_vars.size());
   // Below 32 tiles (16K elements) waking the other threads costs more than they save.
 #pragma omp parallel if (tiles >= 32)
   {
-    const int thread = omp_get_thread_num();
-#pragma omp single
-    used_threads = omp_get_num_threads();
-    double* my_partial = partial.data() + static_cast<size_t>(per_thread) * static_cast<size_t>(thread);
     // Per thread: scratch for every register that is not read in place from an input array.
     std::vector<float> scratch(static_cast<size_t>(num_regs) * kFusionTile);
     std::vector<const float*> reg(num_regs);
@@ -404,7 +450,8 @@ std::vector<Array> FusedGroup::run(const std::vector<Array>& inputs) const {
     }
     std::vector<const float*> args;
 #pragma omp for schedule(static)
-    for (int64_t t = 0; t < tiles; ++t) {
+    for (int64_t chunk = 0; chunk < chunks; ++chunk)
+    for (int64_t t = chunk * chunk_tiles; t < std::min(tiles, (chunk + 1) * chunk_tiles); ++t) {
       const int64_t begin = t * kFusionTile, n = std::min(kFusionTile, size - begin);
       for (int r = 0; r < num_inputs; ++r) {
         const Array& a = inputs[r];
@@ -443,15 +490,15 @@ std::vector<Array> FusedGroup::run(const std::vector<Array>& inputs) const {
         for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<uint8_t>(src[i] != 0);
       }
       for (size_t r = 0; r < reductions.size(); ++r)
-        accumulate(sums[r], my_partial + offset[r], reg[reductions[r].reg], begin, n);
+        accumulate(sums[r], partial.data() + chunk * per_chunk + offset[r], reg[reductions[r].reg], begin, n);
     }
   }
-  // Partial sums in a fixed order: lanes of a thread, then threads.
+  // Partial sums in a fixed order: lanes of a chunk, then chunks.
   for (size_t r = 0; r < reductions.size(); ++r) {
     const int64_t width = sums[r].width, lanes = sums[r].lanes;
     std::vector<double> total(static_cast<size_t>(width), 0.0);
-    for (int t = 0; t < used_threads; ++t) {
-      const double* p = partial.data() + static_cast<size_t>(per_thread) * static_cast<size_t>(t) + offset[r];
+    for (int64_t chunk = 0; chunk < chunks; ++chunk) {
+      const double* p = partial.data() + chunk * per_chunk + offset[r];
       for (int64_t l = 0; l < lanes; ++l) total[static_cast<size_t>(l % width)] += p[l];
     }
     Array sum = Array::empty(DType::f32, reductions[r].shape);

@@ -13,13 +13,15 @@
 // A group may also end in sums over its leading axes (reduce_sum of a group value or input down
 // to its trailing axes: BatchNorm's per-channel sums, a loss's total). They accumulate tile by
 // tile while the values are in registers, instead of a pass over a stored array after the loop;
-// often the summed value then never reaches memory at all. Each thread sums its tiles in double
-// and the threads' partial sums are added in thread order, so a sum equals the unfused one (also
-// in double) up to the rounding of the double partials, and is the same from run to run.
+// often the summed value then never reaches memory at all. The tiles are summed in double in a
+// fixed number of chunks whose partial sums are added in order, so a sum equals the unfused one
+// (also in double) up to the rounding of the partials, and is the same for any thread count.
 #pragma once
 #include <memory>
+#include <optional>
 #include <vector>
 
+#include "engine/backend/backend.h"
 #include "engine/ir/jaxpr.h"
 
 namespace engine {
@@ -71,6 +73,16 @@ bool fusible(const Eqn& eqn, const Jaxpr& jaxpr);
 // True for a reduce_sum of an f32 array over its leading axes, which a fused loop of the input's
 // shape can accumulate (FusedGroup::reductions).
 bool fusible_sum(const Eqn& eqn, const Jaxpr& jaxpr);
+
+// A group that only transforms variable `var` step by step, each op reading the running value
+// once (scaled, offset, combined with an input, a row, a scalar or a literal): the tail a
+// backend can fuse into the primitive producing `var` (Backend::prepare_with_epilogue). Its
+// operands are numbered from `first_input` in operand_vars order; nullopt for any other group.
+struct Epilogue {
+  std::vector<EpilogueOp> ops;
+  std::vector<int> operand_vars;
+};
+std::optional<Epilogue> epilogue_of(const FusedGroup& group, const Jaxpr& jaxpr, int var, int first_input);
 
 // Orders the jaxpr into steps, grouping fusible equations of one shape where dependencies allow.
 // Groups of a single equation are left as plain equations.

@@ -14,7 +14,9 @@
 #include "engine/backend/cpu/cpu_backend.h"
 #include "engine/numpy.h"
 #include "engine/transforms/autodiff.h"
+#include "engine/compile/executable.h"
 #include "engine/transforms/jit.h"
+#include "engine/transforms/make_jaxpr.h"
 
 using namespace engine;
 
@@ -428,6 +430,34 @@ class CpuBackendTest : public QObject {
       QVERIFY2(scaled_error(got[i].array(), want[i].array()) < 1e-5, qPrintable(QString::number(i)));
     QCOMPARE(count(k.conv_backward_weights) - bw, 1);
     QCOMPARE(count(k.conv_backward_data) - bd, 1);
+  }
+
+  // A matmul's elementwise tail runs as oneDNN post-ops inside the matmul (compile/executable's
+  // fuse_epilogues): an SGD update of the weight gradient, a scalar minus the scaled product.
+  // Results match the unfused program; a tail that reads the product twice (relu's compare and
+  // select, swish) stays a separate loop.
+  void matmul_tails_run_as_post_ops() {
+    Array x = rand_array({32, 24}, 41), dy = rand_array({32, 16}, 42), w = rand_array({24, 16}, 43);
+    Array v = rand_array({24, 8}, 45), u = rand_array({24, 4}, 46), b = rand_array({16}, 44);
+    Array c = Array::scalar(0.75f);
+    // Each product read by one tail only (a product read twice is one CSE'd value with two
+    // readers), each tail of its own shape (elementwise ops of one shape share one loop).
+    ClosedJaxpr cj = make_jaxpr([](const Tensor& x, const Tensor& dy, const Tensor& w, const Tensor& v,
+                                   const Tensor& u, const Tensor& b, const Tensor& c) {
+      Tensor update = w - 0.1 * matmul(transpose(x), dy);
+      Tensor hidden = relu(matmul(x, w) + b);
+      Tensor flipped = c - matmul(x, v) * c;
+      Tensor h = matmul(x, u);
+      return std::make_tuple(update, hidden, flipped, h * sigmoid(h));
+    })(x, dy, w, v, u, b, c);
+    std::vector<Array> args{x, dy, w, v, u, b, c};
+    auto fused = compile(cj, cpu_backend(), {.profile = true});
+    auto plain = compile(cj, cpu_backend(), {.fuse_epilogues = false});
+    auto got = fused->run(args), want = plain->run(args);
+    for (size_t i = 0; i < got.size(); ++i) QVERIFY2(scaled_error(got[i], want[i]) < 1e-6, got[i].repr().c_str());
+    int with_tail = 0;
+    for (const auto& step : fused->profile()) with_tail += step.label.find(" ops) ") != std::string::npos;
+    QVERIFY2(with_tail == 2, format_profile(fused->profile()).c_str());
   }
 };
 

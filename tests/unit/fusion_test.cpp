@@ -1,5 +1,7 @@
 // compile/fusion: elementwise chains of one shape run as one tiled loop, with results bit for bit
 // those of unfused evaluation (the fused ops share the reference kernels' scalar functions).
+#include <omp.h>
+
 #include <QtTest>
 
 #include "engine/backend/backend.h"
@@ -146,6 +148,15 @@ class FusionTest : public QObject {
     std::vector<Step> steps = plan_fusion(cj.jaxpr);
     QCOMPARE(fused_sums(steps), size_t{3});
     check_close(cj, {x});
+    // The same sums, bit for bit, whatever the number of threads.
+    auto exe = compile(cj, reference_backend());
+    const int threads = omp_get_max_threads();
+    omp_set_num_threads(1);
+    auto one = exe->run(std::vector<Array>{x});
+    omp_set_num_threads(3);
+    auto three = exe->run(std::vector<Array>{x});
+    omp_set_num_threads(threads);
+    for (size_t i = 0; i < one.size(); ++i) QVERIFY(one[i].same_values(three[i]));
     // Widths that do not divide a tile (10 channels; a row of 3 * 7) take the modulo path.
     Array odd = normal(15, {37, 3, 7}), ten = normal(16, {301, 10});
     ClosedJaxpr rows = make_jaxpr([](const Tensor& a, const Tensor& b) {

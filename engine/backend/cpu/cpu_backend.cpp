@@ -87,6 +87,13 @@ std::unique_ptr<PreparedKernel> CpuBackend::prepare_permuted(PrimId prim, std::s
   return cpu::prepare_conv(in, in_perms, params, out, out_perm);
 }
 
+std::unique_ptr<PreparedKernel> CpuBackend::prepare_with_epilogue(PrimId prim, std::span<const Aval> in,
+                                                                  const Params& params, const Aval& out,
+                                                                  std::span<const EpilogueOp> tail) {
+  if (prim != PrimId::dot_general) return nullptr;
+  return cpu::prepare_dot_general(in, params, out, tail);
+}
+
 CpuCounters& CpuBackend::counters() {
   static CpuCounters c;
   return c;

@@ -47,6 +47,9 @@ class CpuBackend final : public Backend {
   std::unique_ptr<PreparedKernel> prepare_permuted(PrimId prim, std::span<const Aval> in,
                                                    std::span<const IntList> in_perms, const Params& params,
                                                    const Aval& out, const IntList& out_perm) override;
+  // dot_general only (the tail becomes oneDNN post-ops of the matmul).
+  std::unique_ptr<PreparedKernel> prepare_with_epilogue(PrimId prim, std::span<const Aval> in, const Params& params,
+                                                        const Aval& out, std::span<const EpilogueOp> tail) override;
   CpuCounters& counters();
   int64_t cache_size() const;  // cached oneDNN primitives
 };

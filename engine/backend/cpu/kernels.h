@@ -13,9 +13,10 @@ namespace engine::cpu {
 
 // dot_general as one oneDNN (batched) matmul over strided views of the operands.
 std::optional<Array> dot_general(std::span<const Array> in, const Params& params, const Aval& out);
-// ... with the oneDNN primitive chosen now, for a compiled step; nullptr when it has no kernel.
+// ... with the oneDNN primitive chosen now, for a compiled step, and `tail` applied to its result
+// as post-ops (Backend::prepare_with_epilogue); nullptr when it has no kernel.
 std::unique_ptr<PreparedKernel> prepare_dot_general(std::span<const Aval> in, const Params& params,
-                                                    const Aval& out);
+                                                    const Aval& out, std::span<const EpilogueOp> tail = {});
 // conv_general_dilated as oneDNN convolution forward, or as backward-weights (see conv.cpp).
 std::optional<Array> conv(std::span<const Array> in, const Params& params, const Aval& out);
 // ... prepared for a compiled step, reading input i as transpose(input i, in_perms[i]) (empty:

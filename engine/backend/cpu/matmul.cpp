@@ -5,6 +5,7 @@
 // of strides, which oneDNN's gemm handles natively. The output [B, M, N] is dot_general's own
 // row-major layout (batch, lhs free, rhs free).
 #include <algorithm>
+#include <unordered_map>
 
 #include "engine/backend/cpu/cpu_backend.h"
 #include "engine/backend/cpu/kernels.h"
@@ -62,10 +63,56 @@ std::optional<memory::desc> view(const Shape& shape, const IntList& g0, const In
 struct MatmulPlan : Plan {
   memory::desc src, weights, dst;
   dnnl::matmul prim;
+  // Binary post-ops: post-op number `post_op` reads the operand of tail op `tail_op`.
+  struct Binding {
+    int post_op, tail_op;
+    memory::desc desc;
+  };
+  std::vector<Binding> bindings;
 };
 
+// The epilogue as oneDNN post-ops on the [B, M, N] result, or false when one step has none. A
+// row operand (repeated along the result's last axis) needs that axis to be all of N. x - v
+// becomes -v + x, exactly the same float.
+bool append_post_ops(std::span<const EpilogueOp> tail, const memory::dims& dst, bool rows_are_n, dnnl::post_ops& ops,
+                     std::vector<MatmulPlan::Binding>& bindings, std::string& key) {
+  for (size_t t = 0; t < tail.size(); ++t) {
+    const EpilogueOp& op = tail[t];
+    key += "|" + std::to_string(static_cast<int>(op.prim)) + (op.value_first ? "a" : "b");
+    if (op.prim == PrimId::neg) {
+      ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, -1.0f, 0.0f);
+      continue;
+    }
+    dnnl::algorithm alg;
+    switch (op.prim) {
+      case PrimId::add: alg = dnnl::algorithm::binary_add; break;
+      case PrimId::sub: alg = dnnl::algorithm::binary_sub; break;
+      case PrimId::mul: alg = dnnl::algorithm::binary_mul; break;
+      case PrimId::max: alg = dnnl::algorithm::binary_max; break;
+      case PrimId::min: alg = dnnl::algorithm::binary_min; break;
+      default: return false;
+    }
+    if (op.prim == PrimId::sub && !op.value_first) {
+      ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, -1.0f, 0.0f);
+      alg = dnnl::algorithm::binary_add;
+    }
+    memory::dims dims{1, 1, 1};
+    const int64_t size = op.input >= 0 ? shape_size(op.operand.shape) : 1;
+    if (op.input >= 0 && op.operand.dtype != DType::f32) return false;
+    if (size == dst[0] * dst[1] * dst[2] && size > 1) dims = dst;
+    else if (size == dst[2] && size > 1 && rows_are_n) dims = {1, 1, dst[2]};
+    else if (size != 1) return false;
+    key += key_of(dims);
+    memory::desc desc(dims, memory::data_type::f32, memory::format_tag::abc);
+    ops.append_binary(alg, desc);
+    bindings.push_back({ops.len() - 1, static_cast<int>(t), desc});
+  }
+  return true;
+}
+
 // The cached plan for these operand avals, or nullptr when oneDNN has no kernel for the case.
-std::shared_ptr<const Plan> matmul_plan(const Aval& l, const Aval& r, const Params& params, const Aval& out) {
+std::shared_ptr<const Plan> matmul_plan(const Aval& l, const Aval& r, const Params& params, const Aval& out,
+                                        std::span<const EpilogueOp> tail = {}) {
   if (l.dtype != DType::f32 || r.dtype != DType::f32 || out.dtype != DType::f32) return nullptr;
   if (shape_size(l.shape) == 0 || shape_size(r.shape) == 0 || shape_size(out.shape) == 0) return nullptr;
   const IntLists& d = params.get<IntLists>("dimension_numbers");
@@ -74,32 +121,43 @@ std::shared_ptr<const Plan> matmul_plan(const Aval& l, const Aval& r, const Para
   auto src = view(l.shape, lb, free_axes(l.rank(), lc, lb), lc, key);
   auto wei = view(r.shape, rb, rc, free_axes(r.rank(), rc, rb), key);
   if (!src || !wei) return nullptr;
+  const memory::dims dst_dims{src->dims()[0], src->dims()[1], wei->dims()[2]};
+  dnnl::post_ops ops;
+  std::vector<MatmulPlan::Binding> bindings;
+  const bool rows_are_n = !out.shape.empty() && out.shape.back() == dst_dims[2];
+  if (!append_post_ops(tail, dst_dims, rows_are_n, ops, bindings, key)) return nullptr;
   return cached_plan(key, [&]() -> std::shared_ptr<Plan> {
     auto p = std::make_shared<MatmulPlan>();
     p->src = *src;
     p->weights = *wei;
-    const memory::dims& sd = src->dims();
-    const memory::dims& wd = wei->dims();
-    p->dst = memory::desc({sd[0], sd[1], wd[2]}, memory::data_type::f32, memory::format_tag::abc);
+    p->dst = memory::desc(dst_dims, memory::data_type::f32, memory::format_tag::abc);
+    p->bindings = bindings;
     try {
+      dnnl::primitive_attr attr;
+      attr.set_post_ops(ops);
       p->prim = dnnl::matmul(dnnl::matmul::primitive_desc(
-          dnnl::matmul::desc(p->src, p->weights, p->dst), onednn_engine()));
+          dnnl::matmul::desc(p->src, p->weights, p->dst), attr, onednn_engine()));
     } catch (const dnnl::error&) {
-      return nullptr;  // a stride pattern oneDNN does not take
+      return nullptr;  // a stride pattern (or post-op) oneDNN does not take
     }
     return p;
   });
 }
 
-Array run_matmul(const Plan& plan, const Array& l, const Array& r, const Aval& out) {
+// operands[k]: the array bound to plan.bindings[k].
+Array run_matmul(const Plan& plan, const Array& l, const Array& r, const Aval& out,
+                 std::span<const Array* const> operands = {}) {
   const auto& mp = static_cast<const MatmulPlan&>(plan);
   Array result = Array::empty(DType::f32, out.shape);
   dnnl::engine& eng = onednn_engine();
-  memory a(mp.src, eng, const_cast<void*>(l.raw()));
-  memory b(mp.weights, eng, const_cast<void*>(r.raw()));
-  memory c(mp.dst, eng, result.mutable_raw());
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(mp.src, eng, const_cast<void*>(l.raw()))},
+                                       {DNNL_ARG_WEIGHTS, memory(mp.weights, eng, const_cast<void*>(r.raw()))},
+                                       {DNNL_ARG_DST, memory(mp.dst, eng, result.mutable_raw())}};
+  for (size_t k = 0; k < mp.bindings.size(); ++k)
+    args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(mp.bindings[k].post_op) | DNNL_ARG_SRC_1,
+                 memory(mp.bindings[k].desc, eng, const_cast<void*>(operands[k]->raw())));
   dnnl::stream& s = onednn_stream();
-  mp.prim.execute(s, {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, c}});
+  mp.prim.execute(s, args);
   s.wait();
   ++cpu_backend().counters().matmul;
   return result;
@@ -115,26 +173,38 @@ std::optional<Array> dot_general(std::span<const Array> in, const Params& params
 
 namespace {
 
-// The plan is looked up once, at compile time.
+// The plan is looked up once, at compile time; so are the epilogue's constants.
 class MatmulKernel final : public PreparedKernel {
  public:
-  MatmulKernel(std::shared_ptr<const Plan> plan, const Aval& out) : plan_(std::move(plan)), out_(out) {}
+  MatmulKernel(std::shared_ptr<const Plan> plan, const Aval& out, std::span<const EpilogueOp> tail)
+      : plan_(std::move(plan)), out_(out) {
+    for (const auto& b : static_cast<const MatmulPlan&>(*plan_).bindings) {
+      const EpilogueOp& op = tail[static_cast<size_t>(b.tail_op)];
+      operand_input_.push_back(op.input);
+      constants_.push_back(op.input >= 0 ? Array() : Array::scalar(op.constant));
+    }
+  }
   std::vector<Array> run(std::span<const Array> in) const override {
-    return {run_matmul(*plan_, in[0], in[1], out_)};
+    std::vector<const Array*> operands;
+    for (size_t k = 0; k < operand_input_.size(); ++k)
+      operands.push_back(operand_input_[k] >= 0 ? &in[static_cast<size_t>(operand_input_[k])] : &constants_[k]);
+    return {run_matmul(*plan_, in[0], in[1], out_, operands)};
   }
 
  private:
   std::shared_ptr<const Plan> plan_;
   Aval out_;
+  std::vector<int> operand_input_;  // per binding: the kernel input it reads, or -1: constants_
+  std::vector<Array> constants_;
 };
 
 }  // namespace
 
 std::unique_ptr<PreparedKernel> prepare_dot_general(std::span<const Aval> in, const Params& params,
-                                                    const Aval& out) {
-  auto plan = matmul_plan(in[0], in[1], params, out);
+                                                    const Aval& out, std::span<const EpilogueOp> tail) {
+  auto plan = matmul_plan(in[0], in[1], params, out, tail);
   if (!plan) return nullptr;
-  return std::make_unique<MatmulKernel>(std::move(plan), out);
+  return std::make_unique<MatmulKernel>(std::move(plan), out, tail);
 }
 
 }  // namespace engine::cpu

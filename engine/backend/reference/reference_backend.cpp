@@ -79,6 +79,11 @@ std::unique_ptr<PreparedKernel> Backend::prepare_permuted(PrimId, std::span<cons
   return nullptr;
 }
 
+std::unique_ptr<PreparedKernel> Backend::prepare_with_epilogue(PrimId, std::span<const Aval>, const Params&,
+                                                               const Aval&, std::span<const EpilogueOp>) {
+  return nullptr;
+}
+
 Backend& reference_backend() {
   static ReferenceBackend backend;
   return backend;
