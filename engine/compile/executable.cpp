@@ -136,9 +136,13 @@ class InterpretedExecutable final : public Executable {
       if (step.group) {
         t.eqns = step.group->eqn_indices;
         const size_t sums = step.group->reductions.size();
+        // Whole arrays read and written: what a memory-bound loop's time goes by.
+        size_t arrays_in = 0;
+        for (int v : step.group->input_vars) arrays_in += j.avals[v].shape == step.group->shape;
         t.label = "fused " + std::to_string(step.group->ops.size()) + " ops " +
                   (sums ? "+ " + std::to_string(sums) + (sums == 1 ? " sum " : " sums ") : "") +
-                  Aval{step.group->shape, DType::f32}.str();
+                  Aval{step.group->shape, DType::f32}.str() + ", " + std::to_string(arrays_in) + " in " +
+                  std::to_string(step.group->output_regs.size()) + " out";
       } else {
         const Plain& p = plain_[s];
         t.eqns = p.eqns;

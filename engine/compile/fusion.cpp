@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <set>
 
 #include "engine/ops/scalar_math.h"
 
@@ -67,6 +68,91 @@ bool fusible_sum(const Eqn& e, const Jaxpr& j) {
     if (axes[i] != static_cast<int64_t>(i)) return false;
   return shape_size(in.shape) > 0;
 }
+
+namespace {
+
+// At most this many equations are copied into one group to recompute one value there.
+constexpr size_t kMaxRecomputed = 24;
+
+// Reverse mode keeps, for the backward pass, elementwise values of the forward pass (x - mean,
+// 2 * x, the relu mask): each one array written by a forward loop and read back by a backward
+// loop. Where the reading group can compute such values from what it reads anyway, or from one
+// more array that replaces more bytes than it costs (x instead of x - mean and the mask), it does:
+// the equations that make them are copied to the front of the group, and the values are no longer
+// read from memory (nor written, once nothing reads them).
+void recompute_cheap_values(const Jaxpr& j, const std::vector<Shape>& shapes, const std::vector<int>& group_of_var,
+                            std::vector<std::vector<size_t>>& members) {
+  std::vector<int> def(j.avals.size(), -1);
+  for (size_t k = 0; k < j.eqns.size(); ++k)
+    for (int v : j.eqns[k].outputs) def[v] = static_cast<int>(k);
+  auto bytes = [&](int v) { return shape_size(j.avals[v].shape) * static_cast<int64_t>(dtype_size(j.avals[v].dtype)); };
+  for (size_t g = 0; g < members.size(); ++g) {
+    std::set<size_t> copies;  // equations of other groups copied into g, run first in jaxpr order
+    const std::vector<size_t> own = members[g];
+    for (bool changed = true; changed;) {
+      changed = false;
+      // The arrays g reads from memory now.
+      std::set<int> produced, reads;
+      for (size_t pass = 0; pass < 2; ++pass)
+        for (size_t m : pass == 0 ? std::vector<size_t>(copies.begin(), copies.end()) : own) {
+          for (const Atom& a : j.eqns[m].inputs)
+            if (!a.is_literal() && !produced.count(a.var)) reads.insert(a.var);
+          produced.insert(j.eqns[m].outputs[0]);
+        }
+      // Per candidate (a value of another group's loop): the equations that compute it and the
+      // arrays of g's shape it needs that g does not read yet.
+      struct Candidate {
+        int var;
+        std::vector<size_t> eqns;
+        std::set<int> new_reads;
+      };
+      std::vector<Candidate> candidates;
+      for (int v : reads) {
+        const int h = group_of_var[v];
+        if (h < 0 || h == static_cast<int>(g) || j.avals[v].shape != shapes[g]) continue;
+        Candidate c{v, {}, {}};
+        std::function<bool(int)> collect = [&](int u) {
+          const size_t k = static_cast<size_t>(def[u]);
+          if (std::find(c.eqns.begin(), c.eqns.end(), k) != c.eqns.end()) return true;
+          for (const Atom& a : j.eqns[k].inputs) {
+            if (a.is_literal()) continue;
+            const Aval& in = j.avals[a.var];
+            if (group_of_var[a.var] == h) {
+              if (!collect(a.var)) return false;
+            } else if (in.rank() != 0 && in.shape == shapes[g] && !reads.count(a.var)) {
+              c.new_reads.insert(a.var);
+            }
+          }
+          c.eqns.push_back(k);
+          return c.eqns.size() <= kMaxRecomputed && c.new_reads.size() <= 1;
+        };
+        if (collect(v)) candidates.push_back(std::move(c));
+      }
+      // Take every candidate needing nothing new; else those sharing one new array, when the
+      // arrays they stop reading outweigh it.
+      std::vector<const Candidate*> take;
+      for (const Candidate& c : candidates)
+        if (c.new_reads.empty()) take.push_back(&c);
+      for (const Candidate& c : candidates) {
+        if (!take.empty()) break;
+        if (c.new_reads.empty()) continue;
+        const int extra = *c.new_reads.begin();
+        std::vector<const Candidate*> sharing;
+        int64_t saved = 0;
+        for (const Candidate& d : candidates)
+          if (d.new_reads == c.new_reads) sharing.push_back(&d), saved += bytes(d.var);
+        if (saved > bytes(extra)) take = sharing;
+      }
+      for (const Candidate* c : take) copies.insert(c->eqns.begin(), c->eqns.end());
+      changed = !take.empty();
+    }
+    if (copies.empty()) continue;
+    members[g].assign(copies.begin(), copies.end());
+    members[g].insert(members[g].end(), own.begin(), own.end());
+  }
+}
+
+}  // namespace
 
 std::vector<Step> plan_fusion(const Jaxpr& j) {
   const int n = static_cast<int>(j.eqns.size());
@@ -135,16 +221,24 @@ std::vector<Step> plan_fusion(const Jaxpr& j) {
     (sum ? sum_of_var : group_of_var)[e.outputs[0]] = g;
   }
   for (int g = 0; g < static_cast<int>(members.size()); ++g) close(g);
+  recompute_cheap_values(j, shapes, group_of_var, members);
 
-  // Which variables are read outside the group that made them.
+  // Which variables are read from memory: by plain equations, by groups that do not compute
+  // them themselves, or returned.
   std::vector<bool> read_outside(j.avals.size(), false);
-  for (int k = 0; k < n; ++k)
-    for (const Atom& a : j.eqns[k].inputs)
-      if (!a.is_literal() && group_of_var[a.var] >= 0) {
-        bool same = std::find(members[group_of_var[a.var]].begin(), members[group_of_var[a.var]].end(),
-                              static_cast<size_t>(k)) != members[group_of_var[a.var]].end();
-        if (!same) read_outside[a.var] = true;
-      }
+  for (auto [k, g] : order) {
+    if (k >= 0) {
+      for (const Atom& a : j.eqns[k].inputs)
+        if (!a.is_literal()) read_outside[a.var] = true;
+      continue;
+    }
+    std::set<int> produced;
+    for (size_t m : members[g]) {
+      for (const Atom& a : j.eqns[m].inputs)
+        if (!a.is_literal() && !produced.count(a.var)) read_outside[a.var] = true;
+      produced.insert(j.eqns[m].outputs[0]);
+    }
+  }
   for (const Atom& a : j.outvars)
     if (!a.is_literal()) read_outside[a.var] = true;
 
@@ -154,6 +248,11 @@ std::vector<Step> plan_fusion(const Jaxpr& j) {
       steps.push_back({k, nullptr});
       continue;
     }
+    // A group (or lone equation) whose every value is now recomputed where it is read.
+    bool needed = false;
+    for (size_t m : members[g])
+      needed = needed || j.eqns[m].prim == P::reduce_sum || read_outside[j.eqns[m].outputs[0]];
+    if (!needed) continue;
     if (members[g].size() == 1) {
       steps.push_back({static_cast<int>(members[g][0]), nullptr});
       continue;
@@ -181,8 +280,7 @@ std::vector<Step> plan_fusion(const Jaxpr& j) {
       const Eqn& e = j.eqns[k2];
       std::vector<int> ins;
       for (const Atom& a : e.inputs) {
-        bool internal = !a.is_literal() && group_of_var[a.var] == g &&
-                        std::find(produced.begin(), produced.end(), a.var) != produced.end();
+        bool internal = !a.is_literal() && std::find(produced.begin(), produced.end(), a.var) != produced.end();
         ins.push_back(internal ? -1000000 - a.var : reg_for_input(a));
       }
       op_inputs.push_back(ins);

@@ -136,6 +136,8 @@ class Simplifier {
         return std::nullopt;
       case P::sub:
         return is_value(in[1], 0) ? if_same(in[0]) : std::nullopt;
+      case P::integer_pow:  // x^1, which the derivative of x^2 leaves behind
+        return e.params.i("y") == 1 ? if_same(in[0]) : std::nullopt;
       case P::convert_element_type:
       case P::reshape:
       case P::squeeze:

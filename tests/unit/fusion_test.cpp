@@ -187,6 +187,24 @@ class FusionTest : public QObject {
     QVERIFY(fused_sums(plan_fusion(cj.jaxpr)) >= 3);
     check_close(cj, {x, g});
   }
+
+  void backwardLoopsRecomputeCheapForwardValues() {
+    // BatchNorm then relu, forward and backward: the backward loop reads x (and the cotangent)
+    // and recomputes x - mean, the normalized value and the relu mask itself, so the forward loop
+    // does not write them: no loop writes a boolean mask, and the results do not change.
+    // A product follows (as a conv or pooling does in a CNN), so forward and backward are loops
+    // of their own.
+    Array x = normal(20, {4, 6, 6, 8}), g = normal(21, {8}), w = normal(22, {8, 3});
+    auto loss = [](const Tensor& v, const Tensor& scale, const Tensor& weight) {
+      Tensor m = mean(v, {0, 1, 2}), var = mean(v * v, {0, 1, 2}) - m * m;
+      return sum(tanh(matmul(relu((v - m) * rsqrt(var + 1e-5) * scale), weight)));
+    };
+    ClosedJaxpr cj = make_jaxpr(value_and_grad(loss, {.argnums = {0, 1}}))(x, g, w);
+    for (const Step& step : plan_fusion(cj.jaxpr))
+      if (step.group)
+        for (DType d : step.group->output_dtypes) QVERIFY(d != DType::boolean);
+    check_close(cj, {x, g, w});
+  }
 };
 
 QTEST_APPLESS_MAIN(FusionTest)
