@@ -28,7 +28,7 @@ class PreparedKernel {
 // number `input` (the primitive's own inputs come first; aval `operand`: a scalar, a row repeated
 // along the result's last axis, or an array of the result's shape), or a constant (input < 0).
 struct EpilogueOp {
-  PrimId prim;  // add, sub, mul, max, min, neg
+  PrimId prim = PrimId::add;  // add, sub, mul, max, min, neg
   bool value_first = true;
   int input = -1;
   Aval operand;

@@ -37,7 +37,7 @@ class InterpretedExecutable final : public Executable {
     for (size_t s = 0; s < steps_.size(); ++s) {
       if (steps_[s].group) continue;
       const Eqn& e = j.eqns[steps_[s].eqn];
-      plain_[s] = {e.inputs, e.outputs, {static_cast<size_t>(steps_[s].eqn)}, nullptr};
+      plain_[s] = {e.inputs, e.outputs, {static_cast<size_t>(steps_[s].eqn)}, nullptr, ""};
     }
     if (options.fold_transposes) fold_transposes();
     if (options.fuse_epilogues) fuse_epilogues();

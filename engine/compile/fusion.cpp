@@ -338,7 +338,8 @@ std::optional<Epilogue> epilogue_of(const FusedGroup& g, const Jaxpr& j, int var
       continue;
     }
     if (uses != 1) return std::nullopt;
-    EpilogueOp e{op.prim};
+    EpilogueOp e;
+    e.prim = op.prim;
     if (op.prim != P::neg) {
       if (op.in.size() != 2) return std::nullopt;
       if (op.prim != P::add && op.prim != P::sub && op.prim != P::mul && op.prim != P::max && op.prim != P::min)
