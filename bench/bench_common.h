@@ -35,6 +35,22 @@ double time_per_call(F&& fn, int reps, int warmup = 1) {
   return (now_seconds() - t0) / reps;
 }
 
+// The median seconds of `reps` single calls of fn, after `warmup` calls: for the eager steps,
+// whose single calls vary (each op allocates its result from the system, so page faults come and
+// go with the allocator's state) more than a mean of a few can smooth.
+template <class F>
+double median_call(F&& fn, int reps, int warmup = 2) {
+  for (int i = 0; i < warmup; ++i) fn();
+  std::vector<double> t;
+  for (int i = 0; i < reps; ++i) {
+    const double t0 = now_seconds();
+    fn();
+    t.push_back(now_seconds() - t0);
+  }
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
 // The flags every bench program takes: --steps N, --no-torch (ours alone), --profile R (print the
 // compiled step's per-equation times over R runs).
 struct Args {

@@ -75,9 +75,8 @@ int main(int argc, char** argv) {
         params = step(params, x, y)[0];
       },
       static_cast<int>(steps), 2);
-  int eager_reps = 5;
-  double eager_step = bench::time_per_call(
-      [&]() { params = train_step(params, batches[0].first, batches[0].second)[0]; }, eager_reps, 1);
+  double eager_step =
+      bench::median_call([&]() { params = train_step(params, batches[0].first, batches[0].second)[0]; }, 25);
 
   Array test_x = random::uniform(key(300), {1000, 28, 28, 1});
   auto eval = jit([](const PyTree& p, const Tensor& x) { return argmax(predict(p, x), -1); });
