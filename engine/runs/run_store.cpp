@@ -71,6 +71,9 @@ RunStore::RunStore(RunStoreOptions options) : options_(std::move(options)) {
     GS_CHECK(!ec, "runs database '" + path_ + "': cannot create directory '" + parent.string() +
                       "': " + ec.message());
   }
+  // Read-only never creates: say so plainly instead of SQLite's "unable to open database file".
+  GS_CHECK(!options_.read_only || fs::exists(path_),
+           "runs database '" + path_ + "' does not exist (no run has been recorded there yet)");
   const int flags = options_.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   if (sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
     try {

@@ -28,6 +28,10 @@ for i in $(seq "$kills"); do
   stored=$(grep -E '^\{.*\}$' "$tmp/events.jsonl" | grep -oE '"stored_metrics":[0-9]+' | tail -n 1 | cut -d: -f2)
   stored=${stored:-0}
 
+  if [[ ! -e $db ]]; then  # killed before it even created the database: nothing to damage
+    echo "kill $i after ${delay_ms} ms: before the database existed"
+    continue
+  fi
   report=$("$cli" runs check --db "$db" 2>&1)
   [[ $report == *": ok" ]] || fail "kill $i (after ${delay_ms} ms): integrity check: $report"
   if [[ -z $id ]]; then

@@ -272,6 +272,11 @@ class RunStoreTest : public QObject {
     e = error_of([&] { ro.log_metric(id, 0, 0, "loss", 1.0, 0.0); });
     QVERIFY2(contains(e, "read-only") && contains(e, "kept buffered"), e.c_str());
     QCOMPARE(ro.pending_metrics(), size_t(1));  // not dropped
+    // Read-only never creates a database: a missing one is named as missing.
+    const std::string missing = db("never-written.db");
+    e = error_of([&] { RunStore none(RunStoreOptions{.path = missing, .read_only = true}); });
+    QVERIFY2(contains(e, "does not exist") && contains(e, missing), e.c_str());
+    QVERIFY(!QFile::exists(QString::fromStdString(missing)));
   }
 
   void readOnlyFile() {
