@@ -41,7 +41,9 @@ inline float round_small(float v) {
 inline float exp(float x) {
   const float hi = 88.72283935546875f;  // above: overflow to inf
   const float lo = -103.97208404541015625f;  // below: underflow to 0
-  const float xc = x > hi ? hi : (x < lo ? lo : x);
+  // Written so that NaN clamps to hi (the result is NaN again below): converting a NaN n to an
+  // integer would be undefined.
+  const float xc = x < hi ? (x > lo ? x : lo) : hi;
   const float n = round_small(xc * 1.44269504088896341f);
   float r = xc - n * 0.693359375f;
   r = r - n * -2.12194440e-4f;

@@ -106,6 +106,9 @@ void expr_seeds(const fs::path& out) {
       "z = maximum(x, 0.5); minimum(z, s); pow(abs(z), 1.5)",
       "leaky_relu(x, negative_slope=0.2) + elu(x, alpha=2) + gelu(x, approximate=False)",
       "n * 3 - n ** 2 + sum(n, 0)",
+      // Inputs a fuzzer once crashed on, replayed by every fuzz run (clang's UBSan checks
+      // float-to-int conversions; g++'s does not): a NaN reaching exp.
+      "exp(x ** .3 - 2 ** s)",
   };
   std::set<std::string> tokens = {"(", ")", ",", "=", ";", "\n", "#", "+", "-", "*", "/", "@",
                                   "**", "<", "<=", ">", ">=", "==", "!=", ".T", "[", "]",

@@ -5,6 +5,7 @@
 //     through), replayed through the same entry point. Add new ones at the end, with what broke.
 #include <QtTest>
 
+#include <algorithm>
 #include <climits>
 #include <cmath>
 
@@ -113,6 +114,17 @@ class HostileFuzzRegressionsTest : public QObject {
     // An integer literal too large for int32 is an error, as JAX's OverflowError.
     QVERIFY(contains(outcome([] { fuzz::expr("n + 10000000000"); }), "operator '+': 1e+10 is not representable as i32"));
     QVERIFY(contains(error_of([] { full({2}, std::nan(""), DType::u32); }), "nan is not representable as u32"));
+  }
+
+  void nanThroughExpIsDefined() {
+    // Fuzzer input "exp(x ** .3 - 2 ** s)": a negative x to the 0.3 is NaN, and vmath::exp
+    // converted NaN to an integer (undefined; clang's UBSan). NaN in, NaN out.
+    QCOMPARE(outcome([] { fuzz::expr("exp(x ** .3 - 2 ** s)"); }), std::string("ok"));
+    const std::map<std::string, Tensor> env = fuzz::expr_env();
+    const std::vector<float> y = expr::evaluate(expr::parse_program("exp(x ** .3)"), env).array().to_vector<float>();
+    const std::vector<float> x = env.at("x").array().to_vector<float>();
+    QVERIFY(std::any_of(x.begin(), x.end(), [](float v) { return v < 0; }));
+    for (size_t i = 0; i < y.size(); ++i) QCOMPARE(std::isnan(y[i]), x[i] < 0);
   }
 
   void windowGeometryOverflowIsAnError() {
