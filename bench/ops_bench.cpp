@@ -2,12 +2,12 @@
 // several runs after a warm-up (which also builds the cpu backend's cached primitives).
 // Usage: bench_ops_bench [reps]   (threads: OMP_NUM_THREADS)
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <functional>
 #include <random>
 #include <string>
 
+#include "bench/bench_common.h"
 #include "engine/backend/cpu/cpu_backend.h"
 #include "engine/numpy.h"
 #include "engine/transforms/autodiff.h"
@@ -25,17 +25,8 @@ Array rand_array(const Shape& shape, unsigned seed) {
   return Array::from_vector(v, shape);
 }
 
-double median_ms(const std::function<void()>& f, int reps) {
-  f();
-  std::vector<double> t;
-  for (int i = 0; i < reps; ++i) {
-    auto t0 = std::chrono::steady_clock::now();
-    f();
-    t.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-  }
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
-}
+// Milliseconds: the median of single calls after one warm-up call (bench/bench_common.h).
+double median_ms(const std::function<void()>& f, int reps) { return 1e3 * bench::median_call(f, reps, 1); }
 
 Params conv_params(IntList strides, IntLists pads) {
   return Params{{"batch_group_count", int64_t{1}},

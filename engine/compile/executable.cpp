@@ -171,10 +171,6 @@ class InterpretedExecutable final : public Executable {
     return vars;
   }
 
-  // A transpose whose only reader is a conv, or a conv whose only reader is a transpose, is
-  // folded into the conv when the backend can read or write the transposed layout directly
-  // (Backend::prepare_permuted): reverse mode wraps every conv weight gradient in three of them
-  // (input and cotangent in, kernel out), each a full pass through memory otherwise.
   // Per variable: how many steps read it (returned ones count twice, so never "one reader"),
   // the last step reading it and the plain step defining it.
   struct Uses {
@@ -197,6 +193,10 @@ class InterpretedExecutable final : public Executable {
     return u;
   }
 
+  // A transpose whose only reader is a conv, or a conv whose only reader is a transpose, is
+  // folded into the conv when the backend can read or write the transposed layout directly
+  // (Backend::prepare_permuted): reverse mode wraps every conv weight gradient in three of them
+  // (input and cotangent in, kernel out), each a full pass through memory otherwise.
   void fold_transposes() {
     const Jaxpr& j = jaxpr_.jaxpr;
     const auto [readers, reader, def] = uses();
