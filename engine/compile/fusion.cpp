@@ -1,6 +1,6 @@
-// Built at -O3 and cloned for AVX2 (chosen at load time; the default clone is plain x86-64) so
-// that the per-tile loops vectorize, exp/log/tanh included (engine/ops/vector_math.h). Neither
-// clone contracts multiply-adds, so both give the reference kernels' results bit for bit.
+// Built at -O3, with the per-tile loops cloned per vector width (engine/core/simd_clones.h) so
+// that they vectorize, exp/log/tanh included (engine/ops/vector_math.h), bit for bit like the
+// reference kernels.
 #pragma GCC optimize("O3", "no-trapping-math")
 #include "engine/compile/fusion.h"
 
@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "engine/core/simd_clones.h"
 #include "engine/ops/scalar_math.h"
 
 namespace engine {
@@ -372,7 +373,7 @@ std::optional<Epilogue> epilogue_of(const FusedGroup& g, const Jaxpr& j, int var
 namespace {
 
 // One operation over a tile of n registers' worth of elements.
-__attribute__((target_clones("avx2", "default"))) void apply(const FusedGroup::Op& op, float* out, const float* const* in, int64_t n) {
+GS_SIMD_CLONES void apply(const FusedGroup::Op& op, float* out, const float* const* in, int64_t n) {
   const float* a = in[0];
   const float* b = op.in.size() > 1 ? in[1] : nullptr;
 #define GS_UNARY(expr)                                     \
@@ -480,9 +481,8 @@ struct SumLanes {
   bool aligned() const { return kFusionTile % lanes == 0; }
 };
 
-__attribute__((target_clones("avx2", "default"))) void accumulate(const SumLanes& s, double* __restrict acc,
-                                                                  const float* __restrict v, int64_t begin,
-                                                                  int64_t n) {
+GS_SIMD_CLONES void accumulate(const SumLanes& s, double* __restrict acc, const float* __restrict v,
+                               int64_t begin, int64_t n) {
   if (s.aligned()) {
     const int64_t lanes = s.lanes;
     for (int64_t i = 0; i < n; i += lanes) {

@@ -14,6 +14,7 @@
 #include "engine/backend/cpu/cpu_backend.h"
 #include "engine/backend/cpu/kernels.h"
 #include "engine/backend/cpu/onednn_cache.h"
+#include "engine/core/simd_clones.h"
 #include "engine/ops/vector_math.h"
 
 namespace engine::cpu {
@@ -102,10 +103,9 @@ Array integer_pow(const Array& x, int64_t y) {
 }
 
 // exp, log, expm1, log1p, tanh, logistic: the reference kernels' own functions
-// (ops/vector_math.h), vectorized here, so results are the reference's bit for bit. Cloned for
-// AVX2; neither clone contracts multiply-adds, so both clones round alike.
-__attribute__((target_clones("avx2", "default"))) void transcendental(PrimId prim, const float* a,
-                                                                       float* y, int64_t n) {
+// (ops/vector_math.h), vectorized here per vector width (core/simd_clones.h), so results are
+// the reference's bit for bit.
+GS_SIMD_CLONES void transcendental(PrimId prim, const float* a, float* y, int64_t n) {
 #define GS_LOOP(f)                                        \
   _Pragma("omp parallel for simd if (n >= (1 << 16))")  \
   for (int64_t i = 0; i < n; ++i) y[i] = f(a[i]);          \
@@ -122,9 +122,9 @@ __attribute__((target_clones("avx2", "default"))) void transcendental(PrimId pri
 #undef GS_LOOP
 }
 
-// Sum over axes [0, k) or [k, rank) of a contiguous array, in double (cloned for AVX2, whose
-// float-to-double conversions are twice as wide).
-__attribute__((target_clones("avx2", "default"))) std::optional<Array> reduce_sum(const Array& x, const IntList& axes, const Aval& out) {
+// Sum over axes [0, k) or [k, rank) of a contiguous array, in double (cloned per vector width:
+// the float-to-double conversions widen with it).
+GS_SIMD_CLONES std::optional<Array> reduce_sum(const Array& x, const IntList& axes, const Aval& out) {
   const int64_t r = x.rank(), na = static_cast<int64_t>(axes.size());
   if (na == 0 || x.size() == 0) return std::nullopt;
   bool leading = true, trailing = true;
