@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
   size_t next = 0;
   auto run_jit = [&] {
     const auto& [x, y] = w.batches[next++ % w.batches.size()];
-    state = step(state, x, y)[0];
+    state = step(std::move(state), x, y)[0];  // donated: updated in place
   };
   double t0 = bench::now_seconds();
   run_jit();

@@ -64,7 +64,7 @@ class InterpretedExecutable final : public Executable {
     if (options.profile) timers_ = std::make_unique<Timer[]>(steps_.size());
   }
 
-  std::vector<Array> run(std::span<const Array> inputs) const override {
+  std::vector<Array> run(std::vector<Array> inputs) const override {
     const Jaxpr& j = jaxpr_.jaxpr;
     GS_CHECK(inputs.size() == j.invars.size(), "executable expects " + std::to_string(j.invars.size()) +
                                                    " inputs, got " + std::to_string(inputs.size()));
@@ -77,26 +77,39 @@ class InterpretedExecutable final : public Executable {
       GS_CHECK(inputs[i].shape() == want.shape && inputs[i].dtype() == want.dtype,
                "executable input " + std::to_string(i) + " is " + inputs[i].aval_str() +
                    " but it was compiled for " + want.str());
-      env[j.invars[i]] = inputs[i];
+      env[j.invars[i]] = std::move(inputs[i]);
     }
+    inputs.clear();
     std::vector<Array> args;
     using Clock = std::chrono::steady_clock;
     Clock::time_point t0;
     for (size_t s = 0; s < steps_.size(); ++s) {
       const Step& step = steps_[s];
       if (timers_) t0 = Clock::now();
+      // A variable this step reads for the last time is moved in, so that the kernel may hold its
+      // only reference (and write in place); read twice, it is moved at its second read.
       args.clear();
+      const std::vector<int>& dying = frees_[s];
+      auto arg = [&](int v, size_t k, const auto& ins) {
+        const bool last = std::find(dying.begin(), dying.end(), v) != dying.end() &&
+                          std::find_if(ins.begin() + static_cast<std::ptrdiff_t>(k) + 1, ins.end(),
+                                       [&](const auto& x) { return var_of(x) == v; }) == ins.end();
+        return last ? std::move(env[v]) : env[v];
+      };
       if (step.group) {
-        for (int v : step.group->input_vars) args.push_back(env[v]);
+        const std::vector<int>& ins = step.group->input_vars;
+        for (size_t k = 0; k < ins.size(); ++k) args.push_back(arg(ins[k], k, ins));
         std::vector<Array> outs = step.group->run(args);
         for (size_t i = 0; i < outs.size(); ++i) env[step.group->output_vars[i]] = std::move(outs[i]);
       } else {
         const Plain& p = plain_[s];
-        for (const Atom& a : p.ins) args.push_back(a.is_literal() ? a.literal : env[a.var]);
+        for (size_t k = 0; k < p.ins.size(); ++k)
+          args.push_back(p.ins[k].is_literal() ? p.ins[k].literal : arg(p.ins[k].var, k, p.ins));
         std::vector<Array> outs = p.kernel->run(args);
         for (size_t i = 0; i < outs.size(); ++i) env[p.outs[i]] = std::move(outs[i]);
       }
-      for (int v : frees_[s]) env[v] = Array();
+      args.clear();
+      for (int v : dying) env[v] = Array();
       if (timers_) {
         // Freed arrays go back to the pool inside the timed span: their cost is the step's.
         const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0);
@@ -162,6 +175,9 @@ class InterpretedExecutable final : public Executable {
   struct Timer {
     std::atomic<int64_t> ns{0}, calls{0};
   };
+
+  static int var_of(int v) { return v; }
+  static int var_of(const Atom& a) { return a.is_literal() ? -1 : a.var; }
 
   std::vector<int> step_inputs(size_t s) const {
     if (steps_[s].group) return steps_[s].group->input_vars;

@@ -4,6 +4,11 @@
 // built, shape rules answered), fuses elementwise chains into one tiled loop each
 // (compile/fusion.h) and frees each intermediate after its last use into a buffer pool that the
 // next arrays of the same size reuse (core/buffer_pool.h).
+//
+// A value's last reader is handed the value itself, not a copy. A kernel holding the only
+// reference to an input may write its result into that input's buffer (a fused loop whose
+// output no later op of the loop needs the input for, a matmul whose epilogue adds its result to
+// the input: oneDNN's sum post-op), so a chain of updates runs in place.
 #pragma once
 #include <memory>
 #include <span>
@@ -20,7 +25,12 @@ class Executable {
   virtual ~Executable() = default;
   // Runs on concrete inputs (one per invar, with the invars' avals). Reentrant: several threads
   // may run one executable at once.
-  virtual std::vector<Array> run(std::span<const Array> inputs) const = 0;
+  //
+  // Donation is by ownership: an input the caller moves in and holds no other reference to
+  // (parameters, optimizer state) is the run's to overwrite once its last reader has it, so an
+  // update such as p - lr * g is written into p's own buffer (see above). An input the
+  // caller still holds is never written: what anyone can see stays immutable.
+  virtual std::vector<Array> run(std::vector<Array> inputs) const = 0;
   virtual const ClosedJaxpr& jaxpr() const = 0;
   virtual std::string backend_name() const = 0;
   virtual size_t num_fused_groups() const = 0;  // elementwise chains running as one loop

@@ -35,6 +35,31 @@ bool fusible_prim(PrimId p) {
   }
 }
 
+// FusedGroup::may_overwrite.
+void find_overwritable_inputs(FusedGroup& g, const Jaxpr& j) {
+  const int num_inputs = static_cast<int>(g.input_vars.size());
+  std::vector<int> last_read(num_inputs, -1);  // the last op reading each input; a sum: past all
+  for (size_t o = 0; o < g.ops.size(); ++o)
+    for (int r : g.ops[o].in)
+      if (r < num_inputs) last_read[r] = static_cast<int>(o);
+  for (const FusedGroup::Reduction& r : g.reductions)
+    if (r.reg < num_inputs) last_read[r.reg] = static_cast<int>(g.ops.size());
+  for (size_t o = 0; o < g.output_regs.size(); ++o) {
+    const int reg = g.output_regs[o];
+    g.may_overwrite.emplace_back();
+    if (g.output_dtypes[o] != DType::f32) continue;  // bool outputs are bytes, not floats
+    const int producer = static_cast<int>(
+        std::find_if(g.ops.begin(), g.ops.end(), [&](const FusedGroup::Op& op) { return op.out == reg; }) -
+        g.ops.begin());
+    std::vector<int> inputs;
+    for (int k = 0; k < num_inputs; ++k) {
+      const Aval& in = j.avals[g.input_vars[k]];
+      if (in.dtype == DType::f32 && in.shape == g.shape && last_read[k] <= producer) inputs.push_back(k);
+    }
+    g.may_overwrite.back() = std::move(inputs);
+  }
+}
+
 }  // namespace
 
 bool fusible(const Eqn& e, const Jaxpr& j) {
@@ -317,6 +342,7 @@ std::vector<Step> plan_fusion(const Jaxpr& j) {
     }
     group->output_vars.insert(group->output_vars.end(), sum_vars.begin(), sum_vars.end());
     group->num_regs = next;
+    find_overwritable_inputs(*group, j);
     steps.push_back({-1, group});
   }
   return steps;
@@ -503,11 +529,21 @@ std::vector<Array> FusedGroup::run(const std::vector<Array>& inputs) const {
   const int64_t size = shape_size(shape);
   const size_t num_elementwise = output_regs.size();
   std::vector<Array> outs;
-  for (DType d : output_dtypes) outs.push_back(Array::empty(d, shape));
+  std::vector<bool> taken(inputs.size(), false);
+  for (size_t o = 0; o < num_elementwise; ++o) {
+    // In place where the caller handed over an input no later op needs (may_overwrite).
+    for (int k : may_overwrite[o]) {
+      if (taken[k] || inputs[k].buffer().use_count() != 1) continue;
+      taken[k] = true;
+      outs.emplace_back(inputs[k].buffer(), DType::f32, shape);
+      break;
+    }
+    if (outs.size() == o) outs.push_back(Array::empty(output_dtypes[o], shape));
+  }
   std::vector<float*> out_f32(num_elementwise, nullptr);
   std::vector<bool*> out_bool(num_elementwise, nullptr);
   for (size_t o = 0; o < num_elementwise; ++o) {
-    if (output_dtypes[o] == DType::f32) out_f32[o] = outs[o].mutable_data<float>();
+    if (output_dtypes[o] == DType::f32) out_f32[o] = static_cast<float*>(outs[o].in_place_raw());
     else out_bool[o] = outs[o].mutable_data<bool>();
   }
   // f32 outputs are computed straight into their arrays, not into scratch and then copied.

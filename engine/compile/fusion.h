@@ -57,8 +57,15 @@ struct FusedGroup {
   std::vector<Reduction> reductions;
   int num_regs = 0;
   std::vector<size_t> eqn_indices;  // which equations of the jaxpr it replaces
+  // Per elementwise output: the inputs whose buffer it may be written into. A tile's ops run in
+  // order and each reads element i before it writes element i, so an f32 input of the group's
+  // shape is free to overwrite from the op producing the output on when no later op and no sum
+  // reads it (in the SGD update p - lr * g: p, and g).
+  std::vector<std::vector<int>> may_overwrite;
 
-  // Runs the loop; inputs in input_vars order, outputs in output_vars order (allocated here).
+  // Runs the loop; inputs in input_vars order, outputs in output_vars order. An output is written
+  // into one of its may_overwrite inputs when `inputs` holds that input's only reference (the
+  // caller handed it over: Executable::run), else into a new array.
   std::vector<Array> run(const std::vector<Array>& inputs) const;
 };
 

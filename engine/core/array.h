@@ -71,6 +71,10 @@ class Array {
     return static_cast<T*>(mutable_raw());
   }
   const std::shared_ptr<Buffer>& buffer() const { return buffer_; }
+  // Writable storage of an array whose buffer only the caller's own arrays share: a kernel that
+  // was handed an input's only reference and writes its result over it (Executable::run, in
+  // place). Never for an array anyone else might hold.
+  void* in_place_raw() const { return buffer_->data(); }
 
   // Element i of the flattened array converted to double (any dtype); for printing and tests.
   double at_flat(int64_t i) const;

@@ -212,7 +212,9 @@ TrainResult TrainingLoop::train(runs::RunStore& store, int64_t run_id) {
       waited_ = false;
       auto [x, y] = batcher.batch(i);
       const Array dropout_key = random::fold_in(dropout_root, static_cast<uint32_t>(step_));
-      PyTree out = train_step(tree, Tensor(x), Tensor(y), Tensor(dropout_key));
+      // The tree is donated: from an epoch's second step on nothing else holds its arrays, so
+      // the step updates parameters and optimizer state in place (Executable::run).
+      PyTree out = train_step(std::move(tree), Tensor(x), Tensor(y), Tensor(dropout_key));
       const double loss = out[1].leaf().item(), acc = out[2].leaf().item();
       ++step_;
       const double n = static_cast<double>(x.shape()[0]);

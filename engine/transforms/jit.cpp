@@ -148,7 +148,7 @@ void JitFn::check_static_argnums(size_t num_args) const {
                                    " is out of range for a call with " + std::to_string(n) + " arguments");
 }
 
-PyTree JitFn::call_args(const std::vector<JitArg>& args) const {
+PyTree JitFn::call_args(std::vector<JitArg> args) const {
   check_static_argnums(args.size());
   Backend& backend = default_backend();
   Signature sig = state_->signature(args, backend);
@@ -157,10 +157,17 @@ PyTree JitFn::call_args(const std::vector<JitArg>& args) const {
   if (sig.traced || !c->exe) {
     outs = eval_jaxpr(c->jaxpr, sig.leaves);  // a call of the jaxpr in the current context
   } else {
+    // From here on the executable holds the call's only references to the arguments' arrays,
+    // so those the caller moved in can be updated in place.
+    args.clear();
+    sig.trees.clear();
     std::vector<Array> in;
     in.reserve(sig.leaves.size());
-    for (const Tensor& t : sig.leaves) in.push_back(t.array());
-    for (Array& a : c->exe->run(in)) outs.emplace_back(std::move(a));
+    for (Tensor& t : sig.leaves) {
+      in.push_back(t.array());
+      t = Tensor();
+    }
+    for (Array& a : c->exe->run(std::move(in))) outs.emplace_back(std::move(a));
   }
   return c->out_def.unflatten(outs);
 }
@@ -181,7 +188,7 @@ PyTree JitFn::call(const std::vector<PyTree>& args) const {
     if (is_floating(x.dtype())) v.emplace_back(std::in_place_type<StaticArg>, x.item());
     else v.emplace_back(std::in_place_type<StaticArg>, static_cast<int64_t>(x.item()));
   }
-  return call_args(v);
+  return call_args(std::move(v));
 }
 
 TreeFn JitFn::tree_fn() const {

@@ -107,13 +107,18 @@ T jit_arg_as(const JitArg& a, size_t i) {
 }
 
 template <class A>
-JitArg to_jit_arg(const A& a, bool is_static, size_t i) {
+JitArg to_jit_arg(A&& a, bool is_static, size_t i) {
+  using T = std::remove_cvref_t<A>;
   if (is_static) {
-    if constexpr (std::is_constructible_v<StaticArg, const A&>) return StaticArg(a);
+    if constexpr (std::is_constructible_v<StaticArg, const T&>) return StaticArg(a);
     throw Error("jit: argument " + std::to_string(i) +
                 " is in static_argnums, but static arguments must be numbers or strings");
   }
-  if constexpr (requires { to_tree(a); }) {
+  if constexpr (!std::is_lvalue_reference_v<A> && std::is_same_v<T, PyTree>) {
+    return std::move(a);  // moved in: the call may hold its arrays' only references (donation)
+  } else if constexpr (!std::is_lvalue_reference_v<A> && std::is_same_v<T, Tensor>) {
+    return PyTree(std::move(a));
+  } else if constexpr (requires { to_tree(a); }) {
     return to_tree(a);
   } else {
     throw Error("jit: argument " + std::to_string(i) + " is not a tensor or tree; list it in static_argnums");
@@ -134,15 +139,17 @@ class JitFn {
   using ArgsFn = std::function<PyTree(const std::vector<JitArg>&)>;
   JitFn(ArgsFn fn, JitOptions options, std::string name = "jit");
 
+  // A tree or tensor passed as an rvalue (std::move(state)) is donated: when nothing else holds
+  // its arrays, the compiled function may write its results into them (Executable::run).
   template <class... A>
-  PyTree operator()(const A&... args) const {
+  PyTree operator()(A&&... args) const {
     check_static_argnums(sizeof...(A));
     std::vector<JitArg> v;
     size_t i = 0;
-    ((v.push_back(detail::to_jit_arg(args, is_static(i, sizeof...(A)), i)), ++i), ...);
-    return call_args(v);
+    ((v.push_back(detail::to_jit_arg(std::forward<A>(args), is_static(i, sizeof...(A)), i)), ++i), ...);
+    return call_args(std::move(v));
   }
-  PyTree call_args(const std::vector<JitArg>& args) const;
+  PyTree call_args(std::vector<JitArg> args) const;
   // Trees only; a static position must hold a concrete scalar (see above).
   PyTree call(const std::vector<PyTree>& args) const;
   TreeFn tree_fn() const;

@@ -73,12 +73,31 @@ struct MatmulPlan : Plan {
 
 // The epilogue as oneDNN post-ops on the [B, M, N] result, or false when one step has none. A
 // row operand (repeated along the result's last axis) needs that axis to be all of N. x - v
-// becomes -v + x, exactly the same float.
-bool append_post_ops(std::span<const EpilogueOp> tail, const memory::dims& dst, bool rows_are_n, dnnl::post_ops& ops,
-                     std::vector<MatmulPlan::Binding>& bindings, std::string& key) {
+// becomes -v + x, exactly the same float. With `in_place`, the last step must add the value to
+// an array of the result's shape (v + x, x + v, x - v), and becomes a sum post-op: the kernel
+// then writes into that array's buffer, which oneDNN reads as the old dst.
+bool append_post_ops(std::span<const EpilogueOp> tail, const memory::dims& dst, bool rows_are_n, bool in_place,
+                     dnnl::post_ops& ops, std::vector<MatmulPlan::Binding>& bindings, std::string& key) {
+  if (in_place) {
+    if (tail.empty()) return false;
+    const EpilogueOp& last = tail.back();
+    const bool adds = last.prim == PrimId::add || (last.prim == PrimId::sub && !last.value_first);
+    if (!adds || last.input < 0 || last.operand.dtype != DType::f32 ||
+        shape_size(last.operand.shape) != dst[0] * dst[1] * dst[2])
+      return false;
+    // An earlier post-op reading the same array would read it while it is being overwritten.
+    for (size_t t = 0; t + 1 < tail.size(); ++t)
+      if (tail[t].input == last.input) return false;
+    key += "|inplace";
+  }
   for (size_t t = 0; t < tail.size(); ++t) {
     const EpilogueOp& op = tail[t];
     key += "|" + std::to_string(static_cast<int>(op.prim)) + (op.value_first ? "a" : "b");
+    if (in_place && t + 1 == tail.size()) {
+      if (op.prim == PrimId::sub) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, -1.0f, 0.0f);
+      ops.append_sum(1.0f);
+      continue;
+    }
     if (op.prim == PrimId::neg) {
       ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, -1.0f, 0.0f);
       continue;
@@ -112,7 +131,7 @@ bool append_post_ops(std::span<const EpilogueOp> tail, const memory::dims& dst, 
 
 // The cached plan for these operand avals, or nullptr when oneDNN has no kernel for the case.
 std::shared_ptr<const Plan> matmul_plan(const Aval& l, const Aval& r, const Params& params, const Aval& out,
-                                        std::span<const EpilogueOp> tail = {}) {
+                                        std::span<const EpilogueOp> tail = {}, bool in_place = false) {
   if (l.dtype != DType::f32 || r.dtype != DType::f32 || out.dtype != DType::f32) return nullptr;
   if (shape_size(l.shape) == 0 || shape_size(r.shape) == 0 || shape_size(out.shape) == 0) return nullptr;
   const IntLists& d = params.get<IntLists>("dimension_numbers");
@@ -125,7 +144,7 @@ std::shared_ptr<const Plan> matmul_plan(const Aval& l, const Aval& r, const Para
   dnnl::post_ops ops;
   std::vector<MatmulPlan::Binding> bindings;
   const bool rows_are_n = !out.shape.empty() && out.shape.back() == dst_dims[2];
-  if (!append_post_ops(tail, dst_dims, rows_are_n, ops, bindings, key)) return nullptr;
+  if (!append_post_ops(tail, dst_dims, rows_are_n, in_place, ops, bindings, key)) return nullptr;
   return cached_plan(key, [&]() -> std::shared_ptr<Plan> {
     auto p = std::make_shared<MatmulPlan>();
     p->src = *src;
@@ -144,15 +163,16 @@ std::shared_ptr<const Plan> matmul_plan(const Aval& l, const Aval& r, const Para
   });
 }
 
-// operands[k]: the array bound to plan.bindings[k].
+// operands[k]: the array bound to plan.bindings[k]. `into`: the array an in-place plan adds to
+// and overwrites (the caller holds its only reference), else the result is a new array.
 Array run_matmul(const Plan& plan, const Array& l, const Array& r, const Aval& out,
-                 std::span<const Array* const> operands = {}) {
+                 std::span<const Array* const> operands = {}, const Array* into = nullptr) {
   const auto& mp = static_cast<const MatmulPlan&>(plan);
-  Array result = Array::empty(DType::f32, out.shape);
+  Array result = into ? *into : Array::empty(DType::f32, out.shape);
   dnnl::engine& eng = onednn_engine();
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(mp.src, eng, const_cast<void*>(l.raw()))},
                                        {DNNL_ARG_WEIGHTS, memory(mp.weights, eng, const_cast<void*>(r.raw()))},
-                                       {DNNL_ARG_DST, memory(mp.dst, eng, result.mutable_raw())}};
+                                       {DNNL_ARG_DST, memory(mp.dst, eng, result.in_place_raw())}};
   for (size_t k = 0; k < mp.bindings.size(); ++k)
     args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(mp.bindings[k].post_op) | DNNL_ARG_SRC_1,
                  memory(mp.bindings[k].desc, eng, const_cast<void*>(operands[k]->raw())));
@@ -173,28 +193,37 @@ std::optional<Array> dot_general(std::span<const Array> in, const Params& params
 
 namespace {
 
-// The plan is looked up once, at compile time; so are the epilogue's constants.
+// The plans are looked up once, at compile time; so are the epilogue's constants. An epilogue
+// ending in "+ x" also gets an in-place plan, run when the kernel holds x's only reference.
 class MatmulKernel final : public PreparedKernel {
  public:
-  MatmulKernel(std::shared_ptr<const Plan> plan, const Aval& out, std::span<const EpilogueOp> tail)
-      : plan_(std::move(plan)), out_(out) {
-    for (const auto& b : static_cast<const MatmulPlan&>(*plan_).bindings) {
-      const EpilogueOp& op = tail[static_cast<size_t>(b.tail_op)];
+  MatmulKernel(std::shared_ptr<const Plan> plan, std::shared_ptr<const Plan> in_place, const Aval& out,
+               std::span<const EpilogueOp> tail)
+      : plan_(std::move(plan)), in_place_(std::move(in_place)), out_(out) {
+    for (const EpilogueOp& op : tail) {
       operand_input_.push_back(op.input);
       constants_.push_back(op.input >= 0 ? Array() : Array::scalar(op.constant));
     }
   }
   std::vector<Array> run(std::span<const Array> in) const override {
+    const Array* into = nullptr;
+    if (in_place_) {
+      const Array& x = in[static_cast<size_t>(operand_input_.back())];
+      if (x.buffer().use_count() == 1) into = &x;
+    }
+    const Plan& plan = into ? *in_place_ : *plan_;
     std::vector<const Array*> operands;
-    for (size_t k = 0; k < operand_input_.size(); ++k)
-      operands.push_back(operand_input_[k] >= 0 ? &in[static_cast<size_t>(operand_input_[k])] : &constants_[k]);
-    return {run_matmul(*plan_, in[0], in[1], out_, operands)};
+    for (const auto& b : static_cast<const MatmulPlan&>(plan).bindings) {
+      const auto t = static_cast<size_t>(b.tail_op);
+      operands.push_back(operand_input_[t] >= 0 ? &in[static_cast<size_t>(operand_input_[t])] : &constants_[t]);
+    }
+    return {run_matmul(plan, in[0], in[1], out_, operands, into)};
   }
 
  private:
-  std::shared_ptr<const Plan> plan_;
+  std::shared_ptr<const Plan> plan_, in_place_;  // in_place_ may be null
   Aval out_;
-  std::vector<int> operand_input_;  // per binding: the kernel input it reads, or -1: constants_
+  std::vector<int> operand_input_;  // per tail op: the kernel input it reads, or -1: constants_
   std::vector<Array> constants_;
 };
 
@@ -204,7 +233,8 @@ std::unique_ptr<PreparedKernel> prepare_dot_general(std::span<const Aval> in, co
                                                     const Aval& out, std::span<const EpilogueOp> tail) {
   auto plan = matmul_plan(in[0], in[1], params, out, tail);
   if (!plan) return nullptr;
-  return std::make_unique<MatmulKernel>(std::move(plan), out, tail);
+  auto in_place = tail.empty() ? nullptr : matmul_plan(in[0], in[1], params, out, tail, /*in_place=*/true);
+  return std::make_unique<MatmulKernel>(std::move(plan), std::move(in_place), out, tail);
 }
 
 }  // namespace engine::cpu
