@@ -1,7 +1,9 @@
 // Built at -O3, with the per-tile loops cloned per vector width (engine/core/simd_clones.h) so
 // that they vectorize, exp/log/tanh included (engine/ops/vector_math.h), bit for bit like the
 // reference kernels.
+#if defined(__GNUC__) && !defined(__clang__)  // clang has no per-file optimize pragma
 #pragma GCC optimize("O3", "no-trapping-math")
+#endif
 #include "engine/compile/fusion.h"
 
 #include <algorithm>

@@ -1,7 +1,7 @@
 // Writes the fuzzers' seed corpora and dictionaries, made by our own writers so that the seeds
 // are valid inputs of today's formats (nothing binary is committed):
 //   make_seeds OUT_DIR   ->  OUT_DIR/<target>/seed_NN  and  OUT_DIR/<target>.dict
-// scripts/fuzz runs it into build-fuzz/fuzz/seeds before fuzzing.
+// scripts/fuzz runs it into build-sanitize/fuzz/seeds before fuzzing.
 #include <filesystem>
 #include <fstream>
 #include <iostream>

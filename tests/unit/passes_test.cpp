@@ -224,7 +224,9 @@ class PassesTest : public QObject {
         {"elu/softplus", [](Tensor x) { return elu(x) * softplus(x) + leaky_relu(x); }},
         {"max+var", [](Tensor x) { return max(x, 0) + var(x, {0}); }},
     };
-    for (const auto& [name, f] : fns) {
+    for (const auto& named : fns) {  // not a structured binding: clang 14 cannot capture one
+      const auto& name = named.first;
+      const auto& f = named.second;
       auto jvp_f = [f](Tensor x, Tensor t) { return jvp(f, {x}, {t}); };
       ClosedJaxpr j1 = make_jaxpr(jvp_f)(zeros_f32({3, 4}), zeros_f32({3, 4}));
       ClosedJaxpr o1 = optimize(j1);

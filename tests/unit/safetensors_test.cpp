@@ -82,10 +82,11 @@ class SafetensorsTest : public QObject {
     QCOMPARE(loaded.tensors.size(), tensors.size());
     const std::vector<std::string> order = {"bool", "empty", "f32", "f64", "i32", "u32"};
     for (size_t i = 0; i < order.size(); ++i) QCOMPARE(loaded.tensors[i].first, order[i]);
-    for (const auto& [name, original] : tensors) {
+    for (const auto& entry : tensors) {  // not a structured binding: clang 14 cannot capture one
+      const std::string& name = entry.first;
       const auto it = std::find_if(loaded.tensors.begin(), loaded.tensors.end(),
                                    [&](const auto& t) { return t.first == name; });
-      QVERIFY2(it->second.same_values(original), name.c_str());
+      QVERIFY2(it->second.same_values(entry.second), name.c_str());
     }
     QVERIFY(QDir(dir_.path()).entryList({"*.tmp.*"}, QDir::Files).isEmpty());  // renamed into place
   }

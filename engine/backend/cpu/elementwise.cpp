@@ -3,7 +3,9 @@
 // so g++ vectorizes them; exp, log, tanh and friends use the branch-free polynomials of
 // ops/vector_math.h, which vectorize too and are the reference kernels' functions.
 // Sums accumulate in double, as the reference kernel does.
+#if defined(__GNUC__) && !defined(__clang__)  // clang has no per-file optimize pragma
 #pragma GCC optimize("O3", "no-trapping-math")
+#endif
 #include <omp.h>
 
 #include <bit>
