@@ -256,18 +256,19 @@ class InterpretedExecutable final : public Executable {
     drop_removed();
   }
 
-  // A dot_general whose result only one fused group reads, and which that group only scales,
-  // offsets or combines with other arrays (compile/fusion.h, epilogue_of), runs with the group
-  // as one kernel when the backend has one (Backend::prepare_with_epilogue): an SGD update
-  // p - lr * (x^T dy) then never stores the gradient. The kernel runs where the group ran, when
-  // every operand of both is ready.
+  // A dot_general or conv whose result only one fused group reads, and which that group only
+  // scales, offsets, combines with other arrays or clamps at zero (compile/fusion.h,
+  // epilogue_of), runs with the group as one kernel when the backend has one
+  // (Backend::prepare_with_epilogue): an SGD update p - lr * (x^T dy) then never stores the
+  // gradient, nor an inference conv its output before BatchNorm and relu. The kernel runs where
+  // the group ran, when every operand of both is ready.
   void fuse_epilogues() {
     const Jaxpr& j = jaxpr_.jaxpr;
     const auto [readers, reader, def] = uses();
     for (size_t s = 0; s < steps_.size(); ++s) {
       if (steps_[s].group || plain_[s].eqns.size() != 1) continue;
       const Eqn& e = j.eqns[steps_[s].eqn];
-      if (e.prim != PrimId::dot_general) continue;
+      if (e.prim != PrimId::dot_general && e.prim != PrimId::conv_general_dilated) continue;
       const int v = e.outputs[0], t = reader[v];
       if (readers[v] != 1 || !steps_[t].group) continue;
       const FusedGroup& group = *steps_[t].group;

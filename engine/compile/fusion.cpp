@@ -7,6 +7,7 @@
 #include "engine/compile/fusion.h"
 
 #include <algorithm>
+#include <bit>
 #include <functional>
 #include <map>
 #include <set>
@@ -359,11 +360,42 @@ std::optional<Epilogue> epilogue_of(const FusedGroup& g, const Jaxpr& j, int var
   const int start = static_cast<int>(found - g.input_vars.begin());
   int value = start;
   std::map<int, int> broadcast_of;  // a broadcast_in_dim's register -> the row or scalar it repeats
+  auto source = [&](int reg) {
+    auto b = broadcast_of.find(reg);
+    return b == broadcast_of.end() ? reg : b->second;
+  };
+  auto is_zero = [&](int reg) {  // +0.0, a literal or repeated by a broadcast
+    const int r = source(reg) - num_inputs;
+    return r >= 0 && r < num_literals && g.literals[r].dtype() == DType::f32 && g.literals[r].size() == 1 &&
+           std::bit_cast<uint32_t>(static_cast<float>(g.literals[r].at_flat(0))) == 0;
+  };
+  auto read_elsewhere = [&](int reg, const FusedGroup::Op& except) {
+    return std::any_of(g.ops.begin(), g.ops.end(), [&](const FusedGroup::Op& o) {
+      return &o != &except && std::count(o.in.begin(), o.in.end(), reg) > 0;
+    });
+  };
+  int positive = -1;  // the register of `value > 0`, while a relu's select is pending
   Epilogue ep;
   for (const FusedGroup::Op& op : g.ops) {
     const auto uses = std::count(op.in.begin(), op.in.end(), value);
     if (op.prim == P::broadcast_in_dim && uses == 0) {
       broadcast_of[op.out] = op.in[0];
+      continue;
+    }
+    // relu as nn's where(v > 0, v, 0): one step, max(v, 0), where the mask is read by nothing
+    // else. oneDNN's max returns its second operand for a NaN or equal first one, so NaN and -0
+    // come out as +0, as the select gives them (checked by cpu_backend_test).
+    if (op.prim == P::gt && uses == 1 && op.in[0] == value && is_zero(op.in[1]) && positive < 0) {
+      positive = op.out;
+      continue;
+    }
+    if (positive >= 0) {
+      if (op.prim != P::select_n || op.in[0] != positive || op.in[2] != value || !is_zero(op.in[1]) ||
+          read_elsewhere(positive, op))
+        return std::nullopt;
+      ep.ops.push_back(EpilogueOp{.prim = P::max, .value_first = true, .input = -1, .operand = {}, .constant = 0});
+      value = op.out;
+      positive = -1;
       continue;
     }
     if (uses != 1) return std::nullopt;
@@ -374,8 +406,7 @@ std::optional<Epilogue> epilogue_of(const FusedGroup& g, const Jaxpr& j, int var
       if (op.prim != P::add && op.prim != P::sub && op.prim != P::mul && op.prim != P::max && op.prim != P::min)
         return std::nullopt;
       e.value_first = op.in[0] == value;
-      int other = e.value_first ? op.in[1] : op.in[0];
-      if (auto b = broadcast_of.find(other); b != broadcast_of.end()) other = b->second;
+      const int other = source(e.value_first ? op.in[1] : op.in[0]);
       if (other == start) return std::nullopt;  // var itself again, off the chain
       if (other < num_inputs) {
         const int operand = g.input_vars[other];
@@ -394,7 +425,7 @@ std::optional<Epilogue> epilogue_of(const FusedGroup& g, const Jaxpr& j, int var
     ep.ops.push_back(e);
     value = op.out;
   }
-  if (ep.ops.empty() || g.output_regs[0] != value) return std::nullopt;
+  if (ep.ops.empty() || positive >= 0 || g.output_regs[0] != value) return std::nullopt;
   return ep;
 }
 

@@ -21,6 +21,7 @@
 #include "engine/backend/cpu/cpu_backend.h"
 #include "engine/backend/cpu/kernels.h"
 #include "engine/backend/cpu/onednn_cache.h"
+#include "engine/backend/cpu/post_ops.h"
 
 namespace engine::cpu {
 
@@ -35,6 +36,7 @@ struct ConvPlan : Plan {
   Form form = Form::forward;
   Reorder in0, in1, out;  // x, w (as the primitive's src/weights or src/diff_dst), result
   dnnl::primitive prim;
+  std::vector<PostOpBinding> bindings;  // a forward conv's epilogue operands
 };
 
 md any_like(const md& d) { return md(d.dims(), memory::data_type::f32, memory::format_tag::any); }
@@ -83,17 +85,22 @@ md strided(const View& v, const std::vector<int64_t>& axes) {
   return f32_desc(dims, strides);
 }
 
+// The spatial and channel axes of a channels-last result as oneDNN's (N, C, spatial...) dims.
+std::vector<int64_t> nc_spatial_axes(int64_t S) {
+  std::vector<int64_t> axes{0, S + 1};
+  for (int64_t i = 0; i < S; ++i) axes.push_back(1 + i);
+  return axes;
+}
+
+// `ops` run as post-ops on the result, reading the operands of `bindings`.
 std::shared_ptr<Plan> forward_plan(const View& xs, const View& ws, const View& os,
                                    const memory::dims& strides, const memory::dims& dil,
-                                   const memory::dims& pl, const memory::dims& pr, int64_t G) {
+                                   const memory::dims& pl, const memory::dims& pr, int64_t G,
+                                   const dnnl::post_ops& ops, std::vector<PostOpBinding> bindings) {
   const int64_t S = static_cast<int64_t>(xs.shape.size()) - 2;
-  std::vector<int64_t> x_axes{0, S + 1}, o_axes{0, S + 1}, w_axes{S + 1, S};
-  for (int64_t i = 0; i < S; ++i) {
-    x_axes.push_back(1 + i);
-    o_axes.push_back(1 + i);
-    w_axes.push_back(i);
-  }
-  md src = strided(xs, x_axes), dst = strided(os, o_axes), wei = strided(ws, w_axes);
+  std::vector<int64_t> w_axes{S + 1, S};
+  for (int64_t i = 0; i < S; ++i) w_axes.push_back(i);
+  md src = strided(xs, nc_spatial_axes(S)), dst = strided(os, nc_spatial_axes(S)), wei = strided(ws, w_axes);
   if (G > 1) {
     // (G, O/G, I, spatial...): the groups are the outer blocks of O, as in XLA.
     memory::dims dims = wei.dims(), st = ws.strides;
@@ -104,12 +111,14 @@ std::shared_ptr<Plan> forward_plan(const View& xs, const View& ws, const View& o
     for (int64_t i = 0; i < S; ++i) gs.push_back(st[i]);
     wei = f32_desc(gd, gs);
   }
+  dnnl::primitive_attr attr;
+  attr.set_post_ops(ops);
   using cf = dnnl::convolution_forward;
   auto make_pd = [&](const md& s, const md& d) {
     return cf::primitive_desc(cf::desc(dnnl::prop_kind::forward_inference,
                                        dnnl::algorithm::convolution_direct, s, any_like(wei), d,
                                        strides, dil, pl, pr),
-                              onednn_engine());
+                              attr, onednn_engine());
   };
   cf::primitive_desc pd;
   try {
@@ -122,6 +131,7 @@ std::shared_ptr<Plan> forward_plan(const View& xs, const View& ws, const View& o
   p->in1 = Reorder(wei, pd.weights_desc());
   p->out = Reorder(pd.dst_desc(), dst);
   p->prim = cf(pd);
+  p->bindings = std::move(bindings);
   return p;
 }
 
@@ -226,7 +236,7 @@ Array reversed_kernel(const Array& w) {
 // The plan for one conv over operand views (nullptr: no oneDNN kernel for this case). The
 // kernel view must be row-major for backward-data, whose kernel is reversed by block copies.
 std::shared_ptr<const Plan> conv_plan(const View& x, const View& w, const View& out, const Params& params,
-                                      bool w_row_major) {
+                                      bool w_row_major, std::span<const EpilogueOp> tail = {}) {
   const int64_t S = static_cast<int64_t>(x.shape.size()) - 2;
   if (S < 1 || S > 3) return nullptr;
   if (shape_size(x.shape) == 0 || shape_size(w.shape) == 0 || shape_size(out.shape) == 0) return nullptr;
@@ -252,6 +262,7 @@ std::shared_ptr<const Plan> conv_plan(const View& x, const View& w, const View& 
   const int64_t taps = shape_size(Shape(w.shape.begin(), w.shape.begin() + S));
   const int64_t pixels = shape_size(Shape(out.shape.begin() + 1, out.shape.end() - 1));
   const bool as_bwd_weights = !dilated_input && G == 1 && taps > pixels;
+  if (!tail.empty() && (dilated_input || as_bwd_weights)) return nullptr;  // post-ops: forward only
   if (dilated_input) strides = lhs_dil;  // the original conv's strides
   std::string key = std::string(dilated_input    ? "conv_bd"
                                 : as_bwd_weights ? "conv_bw"
@@ -259,6 +270,16 @@ std::shared_ptr<const Plan> conv_plan(const View& x, const View& w, const View& 
                     key_of(x.shape) + key_of(x.strides) + key_of(w.shape) + key_of(w.strides) +
                     key_of(out.strides) + key_of(strides) + key_of(dil) + key_of(pl) + key_of(pr) +
                     "g" + std::to_string(G);
+  dnnl::post_ops ops;
+  std::vector<PostOpBinding> bindings;
+  if (!tail.empty()) {
+    // Rows (a bias, BatchNorm's statistics) repeat along the stored last axis: the channels,
+    // unless a folded transpose stores the result in another order.
+    const bool channels_last = out.strides[S + 1] == 1;
+    if (!append_post_ops(tail, {strided(out, nc_spatial_axes(S)), channels_last ? 1 : -1}, false, ops, bindings,
+                         key))
+      return nullptr;
+  }
   return cached_plan(key, [&]() -> std::shared_ptr<Plan> {
     if (dilated_input) {
       try {
@@ -275,15 +296,17 @@ std::shared_ptr<const Plan> conv_plan(const View& x, const View& w, const View& 
       }
     }
     try {
-      return forward_plan(x, w, out, strides, dil, pl, pr, G);
+      return forward_plan(x, w, out, strides, dil, pl, pr, G, ops, bindings);
     } catch (const dnnl::error&) {
       return nullptr;
     }
   });
 }
 
-// Runs a plan on the operands' storage, writing a new array of the result's stored shape.
-Array run_conv(const ConvPlan& cp, const Array& x, const Array& w, const Shape& result_shape) {
+// Runs a plan on the operands' storage, writing a new array of the result's stored shape;
+// operands[k] is the array of the post-op binding k.
+Array run_conv(const ConvPlan& cp, const Array& x, const Array& w, const Shape& result_shape,
+               std::span<const Array* const> operands = {}) {
   Array result = Array::empty(DType::f32, result_shape);
   std::unique_ptr<Scratch> s0, s1;
   memory m0 = primitive_side(cp.in0, const_cast<void*>(x.raw()), s0, true);
@@ -301,7 +324,9 @@ Array run_conv(const ConvPlan& cp, const Array& x, const Array& w, const Shape& 
     cp.prim.execute(st, {{DNNL_ARG_DIFF_DST, m0}, {DNNL_ARG_WEIGHTS, m1}, {DNNL_ARG_DIFF_SRC, m2}});
     ++cpu_backend().counters().conv_backward_data;
   } else {
-    cp.prim.execute(st, {{DNNL_ARG_SRC, m0}, {DNNL_ARG_WEIGHTS, m1}, {DNNL_ARG_DST, m2}});
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, m0}, {DNNL_ARG_WEIGHTS, m1}, {DNNL_ARG_DST, m2}};
+    add_post_op_args(cp.bindings, operands, args);
+    cp.prim.execute(st, args);
     ++cpu_backend().counters().conv_forward;
   }
   write_back(cp.out, m2, result.mutable_raw());
@@ -311,14 +336,17 @@ Array run_conv(const ConvPlan& cp, const Array& x, const Array& w, const Shape& 
 
 class PreparedConv final : public PreparedKernel {
  public:
-  PreparedConv(std::shared_ptr<const Plan> plan, Shape result) : plan_(std::move(plan)), result_(std::move(result)) {}
+  PreparedConv(std::shared_ptr<const Plan> plan, Shape result, std::span<const EpilogueOp> tail = {})
+      : plan_(std::move(plan)), result_(std::move(result)), operands_(tail) {}
   std::vector<Array> run(std::span<const Array> inputs) const override {
-    return {run_conv(static_cast<const ConvPlan&>(*plan_), inputs[0], inputs[1], result_)};
+    const auto& plan = static_cast<const ConvPlan&>(*plan_);
+    return {run_conv(plan, inputs[0], inputs[1], result_, operands_.of(plan.bindings, inputs))};
   }
 
  private:
   std::shared_ptr<const Plan> plan_;
   Shape result_;
+  PostOpOperands operands_;
 };
 
 }  // namespace
@@ -342,5 +370,15 @@ std::unique_ptr<PreparedKernel> prepare_conv(std::span<const Aval> in, std::span
   if (!plan) return nullptr;
   return std::make_unique<PreparedConv>(std::move(plan), stored);
 }
+
+std::unique_ptr<PreparedKernel> prepare_conv_with_epilogue(std::span<const Aval> in, const Params& params,
+                                                           const Aval& out, std::span<const EpilogueOp> tail) {
+  if (in[0].dtype != DType::f32 || in[1].dtype != DType::f32) return nullptr;
+  auto plan = conv_plan(input_view(in[0].shape, {}), input_view(in[1].shape, {}), output_view(out.shape, {}),
+                        params, true, tail);
+  if (!plan) return nullptr;
+  return std::make_unique<PreparedConv>(std::move(plan), out.shape, tail);
+}
+
 
 }  // namespace engine::cpu

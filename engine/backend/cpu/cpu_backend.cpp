@@ -90,8 +90,9 @@ std::unique_ptr<PreparedKernel> CpuBackend::prepare_permuted(PrimId prim, std::s
 std::unique_ptr<PreparedKernel> CpuBackend::prepare_with_epilogue(PrimId prim, std::span<const Aval> in,
                                                                   const Params& params, const Aval& out,
                                                                   std::span<const EpilogueOp> tail) {
-  if (prim != PrimId::dot_general) return nullptr;
-  return cpu::prepare_dot_general(in, params, out, tail);
+  if (prim == PrimId::dot_general) return cpu::prepare_dot_general(in, params, out, tail);
+  if (prim == PrimId::conv_general_dilated) return cpu::prepare_conv_with_epilogue(in, params, out, tail);
+  return nullptr;
 }
 
 CpuCounters& CpuBackend::counters() {

@@ -23,6 +23,10 @@ std::optional<Array> conv(std::span<const Array> in, const Params& params, const
 // as is) and returning transpose(conv result `out`, out_perm); nullptr when it has no kernel.
 std::unique_ptr<PreparedKernel> prepare_conv(std::span<const Aval> in, std::span<const IntList> in_perms,
                                              const Params& params, const Aval& out, const IntList& out_perm);
+// ... as one forward convolution followed by `tail` as post-ops (Backend::prepare_with_epilogue);
+// nullptr when the conv is not a forward one or a step has no post-op.
+std::unique_ptr<PreparedKernel> prepare_conv_with_epilogue(std::span<const Aval> in, const Params& params,
+                                                           const Aval& out, std::span<const EpilogueOp> tail);
 // reduce_window_sum / reduce_window_max over (N, spatial..., C) as oneDNN pooling.
 std::optional<Array> pooling(PrimId prim, const Array& x, const Params& params, const Aval& out);
 // broadcast_in_dim of any dtype as row copies and fills.

@@ -10,6 +10,7 @@
 #include "engine/backend/cpu/cpu_backend.h"
 #include "engine/backend/cpu/kernels.h"
 #include "engine/backend/cpu/onednn_cache.h"
+#include "engine/backend/cpu/post_ops.h"
 
 namespace engine::cpu {
 
@@ -63,71 +64,8 @@ std::optional<memory::desc> view(const Shape& shape, const IntList& g0, const In
 struct MatmulPlan : Plan {
   memory::desc src, weights, dst;
   dnnl::matmul prim;
-  // Binary post-ops: post-op number `post_op` reads the operand of tail op `tail_op`.
-  struct Binding {
-    int post_op, tail_op;
-    memory::desc desc;
-  };
-  std::vector<Binding> bindings;
+  std::vector<PostOpBinding> bindings;  // the epilogue's operands
 };
-
-// The epilogue as oneDNN post-ops on the [B, M, N] result, or false when one step has none. A
-// row operand (repeated along the result's last axis) needs that axis to be all of N. x - v
-// becomes -v + x, exactly the same float. With `in_place`, the last step must add the value to
-// an array of the result's shape (v + x, x + v, x - v), and becomes a sum post-op: the kernel
-// then writes into that array's buffer, which oneDNN reads as the old dst.
-bool append_post_ops(std::span<const EpilogueOp> tail, const memory::dims& dst, bool rows_are_n, bool in_place,
-                     dnnl::post_ops& ops, std::vector<MatmulPlan::Binding>& bindings, std::string& key) {
-  if (in_place) {
-    if (tail.empty()) return false;
-    const EpilogueOp& last = tail.back();
-    const bool adds = last.prim == PrimId::add || (last.prim == PrimId::sub && !last.value_first);
-    if (!adds || last.input < 0 || last.operand.dtype != DType::f32 ||
-        shape_size(last.operand.shape) != dst[0] * dst[1] * dst[2])
-      return false;
-    // An earlier post-op reading the same array would read it while it is being overwritten.
-    for (size_t t = 0; t + 1 < tail.size(); ++t)
-      if (tail[t].input == last.input) return false;
-    key += "|inplace";
-  }
-  for (size_t t = 0; t < tail.size(); ++t) {
-    const EpilogueOp& op = tail[t];
-    key += "|" + std::to_string(static_cast<int>(op.prim)) + (op.value_first ? "a" : "b");
-    if (in_place && t + 1 == tail.size()) {
-      if (op.prim == PrimId::sub) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, -1.0f, 0.0f);
-      ops.append_sum(1.0f);
-      continue;
-    }
-    if (op.prim == PrimId::neg) {
-      ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, -1.0f, 0.0f);
-      continue;
-    }
-    dnnl::algorithm alg;
-    switch (op.prim) {
-      case PrimId::add: alg = dnnl::algorithm::binary_add; break;
-      case PrimId::sub: alg = dnnl::algorithm::binary_sub; break;
-      case PrimId::mul: alg = dnnl::algorithm::binary_mul; break;
-      case PrimId::max: alg = dnnl::algorithm::binary_max; break;
-      case PrimId::min: alg = dnnl::algorithm::binary_min; break;
-      default: return false;
-    }
-    if (op.prim == PrimId::sub && !op.value_first) {
-      ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, -1.0f, 0.0f);
-      alg = dnnl::algorithm::binary_add;
-    }
-    memory::dims dims{1, 1, 1};
-    const int64_t size = op.input >= 0 ? shape_size(op.operand.shape) : 1;
-    if (op.input >= 0 && op.operand.dtype != DType::f32) return false;
-    if (size == dst[0] * dst[1] * dst[2] && size > 1) dims = dst;
-    else if (size == dst[2] && size > 1 && rows_are_n) dims = {1, 1, dst[2]};
-    else if (size != 1) return false;
-    key += key_of(dims);
-    memory::desc desc(dims, memory::data_type::f32, memory::format_tag::abc);
-    ops.append_binary(alg, desc);
-    bindings.push_back({ops.len() - 1, static_cast<int>(t), desc});
-  }
-  return true;
-}
 
 // The cached plan for these operand avals, or nullptr when oneDNN has no kernel for the case.
 std::shared_ptr<const Plan> matmul_plan(const Aval& l, const Aval& r, const Params& params, const Aval& out,
@@ -141,15 +79,17 @@ std::shared_ptr<const Plan> matmul_plan(const Aval& l, const Aval& r, const Para
   auto wei = view(r.shape, rb, rc, free_axes(r.rank(), rc, rb), key);
   if (!src || !wei) return nullptr;
   const memory::dims dst_dims{src->dims()[0], src->dims()[1], wei->dims()[2]};
+  const memory::desc dst(dst_dims, memory::data_type::f32, memory::format_tag::abc);
   dnnl::post_ops ops;
-  std::vector<MatmulPlan::Binding> bindings;
+  std::vector<PostOpBinding> bindings;
+  // A row repeats along the result's last axis, which is N when that axis is all of N.
   const bool rows_are_n = !out.shape.empty() && out.shape.back() == dst_dims[2];
-  if (!append_post_ops(tail, dst_dims, rows_are_n, in_place, ops, bindings, key)) return nullptr;
+  if (!append_post_ops(tail, {dst, rows_are_n ? 2 : -1}, in_place, ops, bindings, key)) return nullptr;
   return cached_plan(key, [&]() -> std::shared_ptr<Plan> {
     auto p = std::make_shared<MatmulPlan>();
     p->src = *src;
     p->weights = *wei;
-    p->dst = memory::desc(dst_dims, memory::data_type::f32, memory::format_tag::abc);
+    p->dst = dst;
     p->bindings = bindings;
     try {
       dnnl::primitive_attr attr;
@@ -173,9 +113,7 @@ Array run_matmul(const Plan& plan, const Array& l, const Array& r, const Aval& o
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(mp.src, eng, const_cast<void*>(l.raw()))},
                                        {DNNL_ARG_WEIGHTS, memory(mp.weights, eng, const_cast<void*>(r.raw()))},
                                        {DNNL_ARG_DST, memory(mp.dst, eng, result.in_place_raw())}};
-  for (size_t k = 0; k < mp.bindings.size(); ++k)
-    args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(mp.bindings[k].post_op) | DNNL_ARG_SRC_1,
-                 memory(mp.bindings[k].desc, eng, const_cast<void*>(operands[k]->raw())));
+  add_post_op_args(mp.bindings, operands, args);
   dnnl::stream& s = onednn_stream();
   mp.prim.execute(s, args);
   s.wait();
@@ -199,32 +137,21 @@ class MatmulKernel final : public PreparedKernel {
  public:
   MatmulKernel(std::shared_ptr<const Plan> plan, std::shared_ptr<const Plan> in_place, const Aval& out,
                std::span<const EpilogueOp> tail)
-      : plan_(std::move(plan)), in_place_(std::move(in_place)), out_(out) {
-    for (const EpilogueOp& op : tail) {
-      operand_input_.push_back(op.input);
-      constants_.push_back(op.input >= 0 ? Array() : Array::scalar(op.constant));
-    }
-  }
+      : plan_(std::move(plan)), in_place_(std::move(in_place)), out_(out), operands_(tail) {}
   std::vector<Array> run(std::span<const Array> in) const override {
     const Array* into = nullptr;
     if (in_place_) {
-      const Array& x = in[static_cast<size_t>(operand_input_.back())];
+      const Array& x = in[static_cast<size_t>(operands_.input.back())];
       if (x.buffer().use_count() == 1) into = &x;
     }
-    const Plan& plan = into ? *in_place_ : *plan_;
-    std::vector<const Array*> operands;
-    for (const auto& b : static_cast<const MatmulPlan&>(plan).bindings) {
-      const auto t = static_cast<size_t>(b.tail_op);
-      operands.push_back(operand_input_[t] >= 0 ? &in[static_cast<size_t>(operand_input_[t])] : &constants_[t]);
-    }
-    return {run_matmul(plan, in[0], in[1], out_, operands, into)};
+    const auto& plan = static_cast<const MatmulPlan&>(into ? *in_place_ : *plan_);
+    return {run_matmul(plan, in[0], in[1], out_, operands_.of(plan.bindings, in), into)};
   }
 
  private:
   std::shared_ptr<const Plan> plan_, in_place_;  // in_place_ may be null
   Aval out_;
-  std::vector<int> operand_input_;  // per tail op: the kernel input it reads, or -1: constants_
-  std::vector<Array> constants_;
+  PostOpOperands operands_;
 };
 
 }  // namespace
