@@ -111,7 +111,7 @@ std::shared_ptr<Plan> forward_plan(const View& xs, const View& ws, const View& o
     for (int64_t i = 0; i < S; ++i) gs.push_back(st[i]);
     wei = f32_desc(gd, gs);
   }
-  dnnl::primitive_attr attr;
+  dnnl::primitive_attr attr = user_scratchpad();
   attr.set_post_ops(ops);
   using cf = dnnl::convolution_forward;
   auto make_pd = [&](const md& s, const md& d) {
@@ -161,8 +161,8 @@ std::shared_ptr<Plan> backward_weights_plan(const View& xs, const View& ws, cons
     cf::primitive_desc hint(cf::desc(dnnl::prop_kind::forward_training, alg, s, any_like(diff_w), dd,
                                      st2, dil2, pl2, pr2),
                             onednn_engine());
-    return bw::primitive_desc(bw::desc(alg, s, any_like(diff_w), dd, st2, dil2, pl2, pr2), onednn_engine(),
-                              hint);
+    return bw::primitive_desc(bw::desc(alg, s, any_like(diff_w), dd, st2, dil2, pl2, pr2), user_scratchpad(),
+                              onednn_engine(), hint);
   };
   // First the operands as they are (channels-last, as the model keeps them): no reorder of the
   // two big operands, and no channel padding of a 1-channel input to oneDNN's 8-blocks (which
@@ -209,7 +209,7 @@ std::shared_ptr<Plan> backward_data_plan(const View& gs, const View& ws, const V
   cf::primitive_desc hint(cf::desc(dnnl::prop_kind::forward_training, alg, diff_src,
                                    any_like(wei), diff_dst, s, dil, pl, pr),
                           onednn_engine());
-  bd::primitive_desc pd(bd::desc(alg, diff_src, any_like(wei), diff_dst, s, dil, pl, pr),
+  bd::primitive_desc pd(bd::desc(alg, diff_src, any_like(wei), diff_dst, s, dil, pl, pr), user_scratchpad(),
                         onednn_engine(), hint);
   auto p = std::make_shared<ConvPlan>();
   p->form = Form::backward_data;
@@ -316,21 +316,19 @@ Array run_conv(const ConvPlan& cp, const Array& x, const Array& w, const Shape& 
   memory m2 = cp.out.needed ? memory(cp.out.from, onednn_engine(),
                                      (s2 = std::make_unique<Scratch>(cp.out.from.get_size()))->data)
                             : memory(cp.out.from, onednn_engine(), result.mutable_raw());
-  dnnl::stream& st = onednn_stream();
   if (cp.form == Form::backward_weights) {
-    cp.prim.execute(st, {{DNNL_ARG_SRC, m0}, {DNNL_ARG_DIFF_DST, m1}, {DNNL_ARG_DIFF_WEIGHTS, m2}});
+    execute(cp.prim, {{DNNL_ARG_SRC, m0}, {DNNL_ARG_DIFF_DST, m1}, {DNNL_ARG_DIFF_WEIGHTS, m2}});
     ++cpu_backend().counters().conv_backward_weights;
   } else if (cp.form == Form::backward_data) {
-    cp.prim.execute(st, {{DNNL_ARG_DIFF_DST, m0}, {DNNL_ARG_WEIGHTS, m1}, {DNNL_ARG_DIFF_SRC, m2}});
+    execute(cp.prim, {{DNNL_ARG_DIFF_DST, m0}, {DNNL_ARG_WEIGHTS, m1}, {DNNL_ARG_DIFF_SRC, m2}});
     ++cpu_backend().counters().conv_backward_data;
   } else {
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, m0}, {DNNL_ARG_WEIGHTS, m1}, {DNNL_ARG_DST, m2}};
     add_post_op_args(cp.bindings, operands, args);
-    cp.prim.execute(st, args);
+    execute(cp.prim, std::move(args));
     ++cpu_backend().counters().conv_forward;
   }
   write_back(cp.out, m2, result.mutable_raw());
-  st.wait();
   return result;
 }
 

@@ -92,7 +92,7 @@ std::shared_ptr<const Plan> matmul_plan(const Aval& l, const Aval& r, const Para
     p->dst = dst;
     p->bindings = bindings;
     try {
-      dnnl::primitive_attr attr;
+      dnnl::primitive_attr attr = user_scratchpad();
       attr.set_post_ops(ops);
       p->prim = dnnl::matmul(dnnl::matmul::primitive_desc(
           dnnl::matmul::desc(p->src, p->weights, p->dst), attr, onednn_engine()));
@@ -114,9 +114,7 @@ Array run_matmul(const Plan& plan, const Array& l, const Array& r, const Aval& o
                                        {DNNL_ARG_WEIGHTS, memory(mp.weights, eng, const_cast<void*>(r.raw()))},
                                        {DNNL_ARG_DST, memory(mp.dst, eng, result.in_place_raw())}};
   add_post_op_args(mp.bindings, operands, args);
-  dnnl::stream& s = onednn_stream();
-  mp.prim.execute(s, args);
-  s.wait();
+  execute(mp.prim, std::move(args));
   ++cpu_backend().counters().matmul;
   return result;
 }

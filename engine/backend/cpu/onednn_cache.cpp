@@ -62,7 +62,25 @@ std::string key_of(const std::vector<int64_t>& v) {
 Reorder::Reorder(const dnnl::memory::desc& from_md, const dnnl::memory::desc& to_md)
     : needed(from_md != to_md), from(from_md), to(to_md) {
   if (needed)
-    prim = dnnl::reorder(dnnl::reorder::primitive_desc(onednn_engine(), from, onednn_engine(), to));
+    prim = dnnl::reorder(dnnl::reorder::primitive_desc(onednn_engine(), from, onednn_engine(), to, user_scratchpad()));
+}
+
+dnnl::primitive_attr user_scratchpad(dnnl::primitive_attr attr) {
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+void execute(const dnnl::primitive& prim, std::unordered_map<int, dnnl::memory> args) {
+  const dnnl_memory_desc_t* md = dnnl_primitive_desc_query_md(prim.get_primitive_desc(), dnnl_query_scratchpad_md, 0);
+  const size_t size = md ? dnnl_memory_desc_get_size(md) : 0;
+  std::unique_ptr<Scratch> scratchpad;
+  if (size > 0) {
+    scratchpad = std::make_unique<Scratch>(size);
+    args.emplace(DNNL_ARG_SCRATCHPAD, dnnl::memory(dnnl::memory::desc(*md), onednn_engine(), scratchpad->data));
+  }
+  dnnl::stream& s = onednn_stream();
+  prim.execute(s, args);
+  s.wait();  // before the scratchpad goes back to the pool
 }
 
 Scratch::Scratch(size_t nbytes)
@@ -75,17 +93,13 @@ dnnl::memory primitive_side(const Reorder& r, void* user, std::unique_ptr<Scratc
   if (!r.needed) return dnnl::memory(r.from, eng, user);
   scratch = std::make_unique<Scratch>(r.to.get_size());
   dnnl::memory out(r.to, eng, scratch->data);
-  if (fill) {
-    dnnl::memory in(r.from, eng, user);
-    r.prim.execute(onednn_stream(), in, out);
-  }
+  if (fill) execute(r.prim, {{DNNL_ARG_FROM, dnnl::memory(r.from, eng, user)}, {DNNL_ARG_TO, out}});
   return out;
 }
 
 void write_back(const Reorder& back, const dnnl::memory& result, void* user) {
   if (!back.needed) return;
-  dnnl::memory out(back.to, onednn_engine(), user);
-  back.prim.execute(onednn_stream(), const_cast<dnnl::memory&>(result), out);
+  execute(back.prim, {{DNNL_ARG_FROM, result}, {DNNL_ARG_TO, dnnl::memory(back.to, onednn_engine(), user)}});
 }
 
 }  // namespace engine::cpu

@@ -59,6 +59,15 @@ struct Scratch {
   void* data = nullptr;
 };
 
+// Every primitive here is created with this attribute (scratchpad_mode::user) and run through
+// execute(), which hands it a scratchpad of its own from the step's pool. With the library's
+// scratchpad (the default), a oneDNN built without DNNL_ENABLE_CONCURRENT_EXEC, as Debian's is,
+// shares one scratchpad among all primitives, and a primitive must run on the thread that created
+// it; our cached plans are shared by every thread (two trainers at once computed wrong numbers).
+dnnl::primitive_attr user_scratchpad(dnnl::primitive_attr attr = {});
+// Runs `prim` on `args` plus its scratchpad, and waits for it.
+void execute(const dnnl::primitive& prim, std::unordered_map<int, dnnl::memory> args);
+
 // Memory for the primitive's side of r over user data at `user`: the user buffer itself when no
 // reorder is needed, else a scratch buffer filled (if `fill`) by running the reorder.
 dnnl::memory primitive_side(const Reorder& r, void* user, std::unique_ptr<Scratch>& scratch,

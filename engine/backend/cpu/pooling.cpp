@@ -87,10 +87,10 @@ std::optional<Array> pooling(PrimId prim, const Array& x, const Params& params, 
     using pb = dnnl::pooling_backward;
     const auto kind = backward ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
     try {
-      pf::primitive_desc fwd(pf::desc(kind, alg, p->src, p->dst, st, kernel, pl, pr),
+      pf::primitive_desc fwd(pf::desc(kind, alg, p->src, p->dst, st, kernel, pl, pr), user_scratchpad(),
                              onednn_engine());
       if (backward)
-        p->prim = pb(pb::primitive_desc(pb::desc(alg, p->src, p->dst, st, kernel, pl, pr),
+        p->prim = pb(pb::primitive_desc(pb::desc(alg, p->src, p->dst, st, kernel, pl, pr), user_scratchpad(),
                                         onednn_engine(), fwd));
       else
         p->prim = pf(fwd);
@@ -104,12 +104,10 @@ std::optional<Array> pooling(PrimId prim, const Array& x, const Params& params, 
   Array result = Array::empty(DType::f32, out.shape);
   memory in(backward ? pp.dst : pp.src, onednn_engine(), const_cast<void*>(x.raw()));
   memory res(backward ? pp.src : pp.dst, onednn_engine(), result.mutable_raw());
-  dnnl::stream& s = onednn_stream();
   if (backward)
-    pp.prim.execute(s, {{DNNL_ARG_DIFF_DST, in}, {DNNL_ARG_DIFF_SRC, res}});
+    execute(pp.prim, {{DNNL_ARG_DIFF_DST, in}, {DNNL_ARG_DIFF_SRC, res}});
   else
-    pp.prim.execute(s, {{DNNL_ARG_SRC, in}, {DNNL_ARG_DST, res}});
-  s.wait();
+    execute(pp.prim, {{DNNL_ARG_SRC, in}, {DNNL_ARG_DST, res}});
   if (!is_max) {
     float scale = 1;
     for (int64_t k : kernel) scale *= static_cast<float>(k);

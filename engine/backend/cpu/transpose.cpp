@@ -44,11 +44,8 @@ std::optional<Array> transpose(const Array& x, const Params& params, const Aval&
   if (!r.needed) {  // an identity permutation (or one that moves only size-1 axes)
     std::copy(x.data<float>(), x.data<float>() + x.size(), result.mutable_data<float>());
   } else {
-    dnnl::memory src(r.from, onednn_engine(), const_cast<void*>(x.raw()));
-    dnnl::memory dst(r.to, onednn_engine(), result.mutable_raw());
-    dnnl::stream& s = onednn_stream();
-    r.prim.execute(s, src, dst);
-    s.wait();
+    execute(r.prim, {{DNNL_ARG_FROM, dnnl::memory(r.from, onednn_engine(), const_cast<void*>(x.raw()))},
+                     {DNNL_ARG_TO, dnnl::memory(r.to, onednn_engine(), result.mutable_raw())}});
   }
   ++cpu_backend().counters().transpose;
   return result;
