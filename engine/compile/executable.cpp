@@ -49,11 +49,20 @@ class InterpretedExecutable final : public Executable {
       if (!a.is_literal()) last_use[a.var] = static_cast<int>(steps_.size());
     // Per step: the kernel (prepared for its avals once, here) and the variables dead after it.
     frees_.resize(steps_.size());
+    moves_.resize(steps_.size());
     for (size_t s = 0; s < steps_.size(); ++s) {
-      for (int v : step_inputs(s))
+      const std::vector<int> ins = step_inputs(s);
+      for (int v : ins)
         if (last_use[v] == static_cast<int>(s) &&
             std::find(frees_[s].begin(), frees_[s].end(), v) == frees_[s].end())
           frees_[s].push_back(v);
+      // A variable read here for the last time is moved into the step's arguments (at its last
+      // position, if read twice), so that the kernel may hold its only reference.
+      const std::vector<int> args = step_args(s);
+      for (size_t k = 0; k < args.size(); ++k)
+        moves_[s].push_back(args[k] >= 0 && last_use[args[k]] == static_cast<int>(s) &&
+                            std::find(args.begin() + static_cast<std::ptrdiff_t>(k) + 1, args.end(), args[k]) ==
+                                args.end());
       if (steps_[s].group || plain_[s].kernel) continue;
       const Eqn& e = j.eqns[steps_[s].eqn];
       std::vector<Aval> in, out;
@@ -86,30 +95,23 @@ class InterpretedExecutable final : public Executable {
     for (size_t s = 0; s < steps_.size(); ++s) {
       const Step& step = steps_[s];
       if (timers_) t0 = Clock::now();
-      // A variable this step reads for the last time is moved in, so that the kernel may hold its
-      // only reference (and write in place); read twice, it is moved at its second read.
       args.clear();
-      const std::vector<int>& dying = frees_[s];
-      auto arg = [&](int v, size_t k, const auto& ins) {
-        const bool last = std::find(dying.begin(), dying.end(), v) != dying.end() &&
-                          std::find_if(ins.begin() + static_cast<std::ptrdiff_t>(k) + 1, ins.end(),
-                                       [&](const auto& x) { return var_of(x) == v; }) == ins.end();
-        return last ? std::move(env[v]) : env[v];
-      };
+      const std::vector<bool>& moves = moves_[s];
+      auto arg = [&](int v, size_t k) { return moves[k] ? std::move(env[v]) : env[v]; };
       if (step.group) {
         const std::vector<int>& ins = step.group->input_vars;
-        for (size_t k = 0; k < ins.size(); ++k) args.push_back(arg(ins[k], k, ins));
+        for (size_t k = 0; k < ins.size(); ++k) args.push_back(arg(ins[k], k));
         std::vector<Array> outs = step.group->run(args);
         for (size_t i = 0; i < outs.size(); ++i) env[step.group->output_vars[i]] = std::move(outs[i]);
       } else {
         const Plain& p = plain_[s];
         for (size_t k = 0; k < p.ins.size(); ++k)
-          args.push_back(p.ins[k].is_literal() ? p.ins[k].literal : arg(p.ins[k].var, k, p.ins));
+          args.push_back(p.ins[k].is_literal() ? p.ins[k].literal : arg(p.ins[k].var, k));
         std::vector<Array> outs = p.kernel->run(args);
         for (size_t i = 0; i < outs.size(); ++i) env[p.outs[i]] = std::move(outs[i]);
       }
       args.clear();
-      for (int v : dying) env[v] = Array();
+      for (int v : frees_[s]) env[v] = Array();
       if (timers_) {
         // Freed arrays go back to the pool inside the timed span: their cost is the step's.
         const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0);
@@ -176,8 +178,13 @@ class InterpretedExecutable final : public Executable {
     std::atomic<int64_t> ns{0}, calls{0};
   };
 
-  static int var_of(int v) { return v; }
-  static int var_of(const Atom& a) { return a.is_literal() ? -1 : a.var; }
+  // The variables of a step's arguments in order, -1 for a literal.
+  std::vector<int> step_args(size_t s) const {
+    if (steps_[s].group) return steps_[s].group->input_vars;
+    std::vector<int> vars;
+    for (const Atom& a : plain_[s].ins) vars.push_back(a.is_literal() ? -1 : a.var);
+    return vars;
+  }
 
   std::vector<int> step_inputs(size_t s) const {
     if (steps_[s].group) return steps_[s].group->input_vars;
@@ -320,6 +327,7 @@ class InterpretedExecutable final : public Executable {
   std::vector<Plain> plain_;                              // per step (empty for groups)
   std::vector<int> removed_;                              // steps folded away (while planning)
   std::vector<std::vector<int>> frees_;                   // per step: variables last read there
+  std::vector<std::vector<bool>> moves_;                  // per step and argument: moved in, not copied
   std::shared_ptr<BufferPool> pool_ = std::make_shared<BufferPool>();
   std::unique_ptr<Timer[]> timers_;  // per step, when profiling
 };
