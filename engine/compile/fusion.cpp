@@ -12,6 +12,7 @@
 #include <map>
 #include <set>
 
+#include "engine/core/parallel.h"
 #include "engine/core/simd_clones.h"
 #include "engine/ops/scalar_math.h"
 
@@ -599,10 +600,9 @@ std::vector<Array> FusedGroup::run(const std::vector<Array>& inputs) const {
   }
   std::vector<double> partial(static_cast<size_t>(per_chunk * chunks), 0.0);
   const int num_inputs = static_cast<int>(input_vars.size());
-  // Below 32 tiles (16K elements) waking the other threads costs more than they save.
-#pragma omp parallel if (tiles >= 32)
-  {
-    // Per thread: scratch for every register that is not read in place from an input array.
+  // One thread's chunks [chunk_begin, chunk_end).
+  auto run_chunks = [&](int64_t chunk_begin, int64_t chunk_end) {
+    // Scratch for every register that is not read in place from an input array.
     std::vector<float> scratch(static_cast<size_t>(num_regs) * kFusionTile);
     std::vector<const float*> reg(num_regs);
     auto scratch_of = [&](int r) { return scratch.data() + static_cast<size_t>(r) * kFusionTile; };
@@ -617,8 +617,7 @@ std::vector<Array> FusedGroup::run(const std::vector<Array>& inputs) const {
       }
     }
     std::vector<const float*> args;
-#pragma omp for schedule(static)
-    for (int64_t chunk = 0; chunk < chunks; ++chunk)
+    for (int64_t chunk = chunk_begin; chunk < chunk_end; ++chunk)
     for (int64_t t = chunk * chunk_tiles; t < std::min(tiles, (chunk + 1) * chunk_tiles); ++t) {
       const int64_t begin = t * kFusionTile, n = std::min(kFusionTile, size - begin);
       for (int r = 0; r < num_inputs; ++r) {
@@ -660,14 +659,17 @@ std::vector<Array> FusedGroup::run(const std::vector<Array>& inputs) const {
       for (size_t r = 0; r < reductions.size(); ++r)
         accumulate(sums[r], partial.data() + chunk * per_chunk + offset[r], reg[reductions[r].reg], begin, n);
     }
-  }
+  };
+  // Below 32 tiles (16K elements) waking the other threads costs more than they save.
+  parallel_ranges(chunks, tiles >= 32, run_chunks);
   // Partial sums in a fixed order: lanes of a chunk, then chunks.
   for (size_t r = 0; r < reductions.size(); ++r) {
     const int64_t width = sums[r].width, lanes = sums[r].lanes;
     std::vector<double> total(static_cast<size_t>(width), 0.0);
     for (int64_t chunk = 0; chunk < chunks; ++chunk) {
       const double* p = partial.data() + chunk * per_chunk + offset[r];
-      for (int64_t l = 0; l < lanes; ++l) total[static_cast<size_t>(l % width)] += p[l];
+      for (int64_t l = 0; l < lanes; l += width)  // lane l + c belongs to column c
+        for (int64_t c = 0; c < width; ++c) total[static_cast<size_t>(c)] += p[l + c];
     }
     Array sum = Array::empty(DType::f32, reductions[r].shape);
     float* dst = sum.mutable_data<float>();

@@ -1,7 +1,12 @@
 // engine/core: dtypes, shapes, arrays (creation, immutability, printing like NumPy and JAX).
 #include <QtTest>
 
+#include <omp.h>
+
+#include <mutex>
+
 #include "engine/core/array.h"
+#include "engine/core/parallel.h"
 #include "engine/core/tensor.h"
 
 using namespace engine;
@@ -82,6 +87,32 @@ class CoreTest : public QObject {
     std::string s = arange(0, 2000).str();
     QVERIFY(s.find("...") != std::string::npos);
     QVERIFY(s.size() < 200);
+  }
+
+  // Every index exactly once, in one contiguous range per thread, whatever the thread count;
+  // small loops (parallel = false) as one range on the calling thread.
+  void parallelRangesCoverEachIndexOnce() {
+    const int saved = omp_get_max_threads();
+    for (int threads : {1, 2, 3}) {
+      omp_set_num_threads(threads);
+      for (int64_t n : {0, 1, 2, 7, 1000}) {
+        for (bool parallel : {false, true}) {
+          std::vector<int> hits(static_cast<size_t>(n), 0);
+          std::mutex m;
+          int ranges = 0;
+          parallel_ranges(n, parallel, [&](int64_t begin, int64_t end) {
+            std::lock_guard lock(m);
+            QVERIFY(begin < end);
+            ++ranges;
+            for (int64_t i = begin; i < end; ++i) ++hits[static_cast<size_t>(i)];
+          });
+          QVERIFY(std::all_of(hits.begin(), hits.end(), [](int h) { return h == 1; }));
+          const int expected = n == 0 ? 0 : !parallel || n < 2 ? 1 : static_cast<int>(std::min<int64_t>(threads, n));
+          QCOMPARE(ranges, expected);
+        }
+      }
+    }
+    omp_set_num_threads(saved);
   }
 
   void tracedTensorRefusesValueRead() {

@@ -6,16 +6,16 @@
 #if defined(__GNUC__) && !defined(__clang__)  // clang has no per-file optimize pragma
 #pragma GCC optimize("O3", "no-trapping-math")
 #endif
-#include <omp.h>
-
 #include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <vector>
 
 #include "engine/backend/cpu/cpu_backend.h"
 #include "engine/backend/cpu/kernels.h"
 #include "engine/backend/cpu/onednn_cache.h"
+#include "engine/core/parallel.h"
 #include "engine/core/simd_clones.h"
 #include "engine/ops/vector_math.h"
 
@@ -29,14 +29,22 @@ using P = PrimId;
 // element is computed alone, so results do not depend on the split).
 constexpr int64_t kParallelMin = int64_t{1} << 16;
 
+// f(i) for every i in [0, n), as one vectorized loop per thread.
+template <class F>
+void each_element(int64_t n, const F& f) {
+  parallel_ranges(n, n >= kParallelMin, [&](int64_t begin, int64_t end) {
+#pragma omp simd
+    for (int64_t i = begin; i < end; ++i) f(i);
+  });
+}
+
 template <class F>
 Array unary(const Array& x, F f) {
   Array out = Array::empty(DType::f32, x.shape());
   const float* a = x.data<float>();
   float* y = out.mutable_data<float>();
   const int64_t n = x.size();
-#pragma omp parallel for simd if (n >= kParallelMin)
-  for (int64_t i = 0; i < n; ++i) y[i] = f(a[i]);
+  each_element(n, [&](int64_t i) { y[i] = f(a[i]); });
   return out;
 }
 
@@ -53,15 +61,12 @@ Array binary_loop(const Array& x, const Array& z, const Shape& shape, F f) {
   const int64_t n = out.size();
   if (x.rank() == 0 && z.rank() != 0) {
     const float s = a[0];
-#pragma omp parallel for simd if (n >= kParallelMin)
-    for (int64_t i = 0; i < n; ++i) y[i] = static_cast<Store>(f(s, b[i]));
+    each_element(n, [&](int64_t i) { y[i] = static_cast<Store>(f(s, b[i])); });
   } else if (z.rank() == 0 && x.rank() != 0) {
     const float s = b[0];
-#pragma omp parallel for simd if (n >= kParallelMin)
-    for (int64_t i = 0; i < n; ++i) y[i] = static_cast<Store>(f(a[i], s));
+    each_element(n, [&](int64_t i) { y[i] = static_cast<Store>(f(a[i], s)); });
   } else {
-#pragma omp parallel for simd if (n >= kParallelMin)
-    for (int64_t i = 0; i < n; ++i) y[i] = static_cast<Store>(f(a[i], b[i]));
+    each_element(n, [&](int64_t i) { y[i] = static_cast<Store>(f(a[i], b[i])); });
   }
   return out;
 }
@@ -106,10 +111,11 @@ Array integer_pow(const Array& x, int64_t y) {
 
 // exp, log, expm1, log1p, tanh, logistic: the reference kernels' own functions
 // (ops/vector_math.h), vectorized here per vector width (core/simd_clones.h), so results are
-// the reference's bit for bit.
-GS_SIMD_CLONES void transcendental(PrimId prim, const float* a, float* y, int64_t n) {
+// the reference's bit for bit. One thread's range: clones stay leaf functions, and the split
+// between threads happens outside them.
+GS_SIMD_CLONES void transcendental_range(PrimId prim, const float* a, float* y, int64_t n) {
 #define GS_LOOP(f)                                        \
-  _Pragma("omp parallel for simd if (n >= (1 << 16))")  \
+  _Pragma("omp simd")                                     \
   for (int64_t i = 0; i < n; ++i) y[i] = f(a[i]);          \
   return
   switch (prim) {
@@ -124,9 +130,36 @@ GS_SIMD_CLONES void transcendental(PrimId prim, const float* a, float* y, int64_
 #undef GS_LOOP
 }
 
-// Sum over axes [0, k) or [k, rank) of a contiguous array, in double (cloned per vector width:
-// the float-to-double conversions widen with it).
-GS_SIMD_CLONES std::optional<Array> reduce_sum(const Array& x, const IntList& axes, const Aval& out) {
+void transcendental(PrimId prim, const float* a, float* y, int64_t n) {
+  parallel_ranges(n, n >= kParallelMin,
+                  [&](int64_t begin, int64_t end) { transcendental_range(prim, a + begin, y + begin, end - begin); });
+}
+
+// y[o] = the sum of row o of a (n_red floats each), for o in [begin, end), in double.
+GS_SIMD_CLONES void sum_rows(const float* a, float* y, int64_t n_red, int64_t begin, int64_t end) {
+  for (int64_t o = begin; o < end; ++o) {
+    const float* row = a + o * n_red;
+    double acc = 0;
+    for (int64_t i = 0; i < n_red; ++i) acc += row[i];
+    y[o] = static_cast<float>(acc);
+  }
+}
+
+// y[o] = the sum of column o of a (n_red rows of n_out floats), for o in [begin, end), in double;
+// the rows are read in order, so each column keeps the reference order.
+GS_SIMD_CLONES void sum_columns(const float* a, float* y, int64_t n_red, int64_t n_out, int64_t begin,
+                                int64_t end) {
+  std::vector<double> acc_storage(static_cast<size_t>(end - begin), 0.0);
+  double* __restrict acc = acc_storage.data();
+  for (int64_t i = 0; i < n_red; ++i) {
+    const float* __restrict row = a + i * n_out + begin;
+    for (int64_t o = 0; o < end - begin; ++o) acc[o] += row[o];
+  }
+  for (int64_t o = begin; o < end; ++o) y[o] = static_cast<float>(acc[o - begin]);
+}
+
+// Sum over axes [0, k) or [k, rank) of a contiguous array, in double.
+std::optional<Array> reduce_sum(const Array& x, const IntList& axes, const Aval& out) {
   const int64_t r = x.rank(), na = static_cast<int64_t>(axes.size());
   if (na == 0 || x.size() == 0) return std::nullopt;
   bool leading = true, trailing = true;
@@ -142,27 +175,10 @@ GS_SIMD_CLONES std::optional<Array> reduce_sum(const Array& x, const IntList& ax
   // Threads split the outputs, never one output's sum, so every sum keeps the reference order.
   const bool parallel = x.size() >= (int64_t{1} << 18);
   if (trailing) {
-#pragma omp parallel for if (parallel)
-    for (int64_t o = 0; o < n_out; ++o) {
-      const float* row = a + o * n_red;
-      double acc = 0;
-      for (int64_t i = 0; i < n_red; ++i) acc += row[i];
-      y[o] = static_cast<float>(acc);
-    }
+    parallel_ranges(n_out, parallel, [&](int64_t begin, int64_t end) { sum_rows(a, y, n_red, begin, end); });
   } else {
-#pragma omp parallel if (parallel && n_out >= 16)
-    {
-      const int64_t threads = omp_get_num_threads(), t = omp_get_thread_num();
-      const int64_t begin = n_out * t / threads, end = n_out * (t + 1) / threads;
-      const int64_t width = end - begin;
-      std::vector<double> acc_storage(static_cast<size_t>(width), 0.0);
-      double* __restrict acc = acc_storage.data();
-      for (int64_t i = 0; i < n_red; ++i) {
-        const float* __restrict row = a + i * n_out + begin;
-        for (int64_t o = 0; o < width; ++o) acc[o] += row[o];
-      }
-      for (int64_t o = begin; o < end; ++o) y[o] = static_cast<float>(acc[o - begin]);
-    }
+    parallel_ranges(n_out, parallel && n_out >= 16,
+                    [&](int64_t begin, int64_t end) { sum_columns(a, y, n_red, n_out, begin, end); });
   }
   return result;
 }
@@ -227,16 +243,13 @@ std::optional<Array> elementwise(PrimId prim, std::span<const Array> in, const P
     // The common cases (full predicate, a scalar case as relu's gradient has) as plain loops
     // that vectorize.
     if (in[0].rank() && in[1].rank() && in[2].rank()) {
-#pragma omp parallel for simd if (n >= kParallelMin)
-      for (int64_t i = 0; i < n; ++i) y[i] = pick(pb[i], t[i], f[i]);
+      each_element(n, [&](int64_t i) { y[i] = pick(pb[i], t[i], f[i]); });
     } else if (in[0].rank() && !in[1].rank() && in[2].rank()) {
       const float fs = f[0];
-#pragma omp parallel for simd if (n >= kParallelMin)
-      for (int64_t i = 0; i < n; ++i) y[i] = pick(pb[i], t[i], fs);
+      each_element(n, [&](int64_t i) { y[i] = pick(pb[i], t[i], fs); });
     } else if (in[0].rank() && in[1].rank() && !in[2].rank()) {
       const float ts = t[0];
-#pragma omp parallel for simd if (n >= kParallelMin)
-      for (int64_t i = 0; i < n; ++i) y[i] = pick(pb[i], ts, f[i]);
+      each_element(n, [&](int64_t i) { y[i] = pick(pb[i], ts, f[i]); });
     } else {
       const int64_t ip = in[0].rank() ? 1 : 0, i_f = in[1].rank() ? 1 : 0, it = in[2].rank() ? 1 : 0;
       for (int64_t i = 0; i < n; ++i) y[i] = p[i * ip] ? t[i * it] : f[i * i_f];
