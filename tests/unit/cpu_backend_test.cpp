@@ -112,6 +112,11 @@ class CpuBackendTest : public QObject {
     QTest::newRow("contracting axes out of order: fallback") << 7 << false;
     QTest::newRow("f64: fallback") << 8 << false;
     QTest::newRow("mlp 32x784x512") << 9 << true;
+    QTest::newRow("one row (M = 1)") << 10 << true;
+    QTest::newRow("one column (N = 1)") << 11 << true;
+    QTest::newRow("outer product (K = 1)") << 12 << true;
+    QTest::newRow("both transposed (x^T w^T)") << 13 << true;
+    QTest::newRow("vector times matrix") << 14 << true;
   }
   void dot_general_matches_reference() {
     QFETCH(int, case_id);
@@ -132,15 +137,23 @@ class CpuBackendTest : public QObject {
         {{4, 3, 5}, {5, 3, 6}, dot_params({2, 1}, {0, 1})},
         {{7, 13}, {13, 5}, dot_params({1}, {0}), DType::f64},
         {{32, 784}, {784, 512}, dot_params({1}, {0})},
+        {{1, 13}, {13, 5}, dot_params({1}, {0})},
+        {{7, 13}, {13, 1}, dot_params({1}, {0})},
+        {{7, 1}, {1, 5}, dot_params({1}, {0})},
+        {{13, 7}, {5, 13}, dot_params({0}, {1})},
+        {{13}, {13, 5}, dot_params({0}, {0})},
     };
     const Case& c = cases[case_id];
     CpuCounters& k = cpu_backend().counters();
-    const int64_t mm = count(k.matmul), ref = count(k.reference);
+    const int64_t mm = count(k.matmul), ref = count(k.reference), sgemm = count(k.sgemm);
     double err = compare(PrimId::dot_general,
                          {rand_array(c.l, 1, c.dtype), rand_array(c.r, 2, c.dtype)}, c.p);
     QVERIFY2(err < 1e-5, qPrintable(QString::number(err)));
     QCOMPARE(count(k.matmul) - mm, on_onednn ? 1 : 0);
     QCOMPARE(count(k.reference) - ref, on_onednn ? 0 : 1);
+    // Products without batch axes run as sgemm, batched ones as the matmul primitive.
+    const bool batched = !c.p.get<IntLists>("dimension_numbers")[2].empty();
+    QCOMPARE(count(k.sgemm) - sgemm, on_onednn && !batched ? 1 : 0);
   }
 
   void conv_matches_reference_data() {
@@ -458,6 +471,33 @@ class CpuBackendTest : public QObject {
     for (size_t i = 0; i < got.size(); ++i) QVERIFY2(scaled_error(got[i], want[i]) < 1e-6, got[i].repr().c_str());
     // update, hidden (bias, then relu's where(v > 0, v, 0) as max(v, 0)) and flipped; swish reads
     // the product twice, which no post-op chain does.
+    int with_tail = 0;
+    for (const auto& step : fused->profile()) with_tail += step.label.find(" ops) ") != std::string::npos;
+    QVERIFY2(with_tail == 3, format_profile(fused->profile()).c_str());
+  }
+
+  // Unbatched products run as oneDNN's sgemm, whose alpha takes a tail's scalar factors (a
+  // constant, a scalar input, a negation) and whose beta adds the array the tail ends with
+  // (x - v, v - x). Each result matches the unfused program.
+  void matmul_tails_run_as_sgemm_alpha_and_beta() {
+    Array x = rand_array({32, 24}, 51), dy = rand_array({32, 16}, 52), w = rand_array({24, 16}, 53);
+    Array v = rand_array({24, 8}, 54), e = rand_array({32, 8}, 55), u = rand_array({24, 4}, 56);
+    Array f = rand_array({32, 4}, 57), lr = Array::scalar(0.05f);
+    ClosedJaxpr cj = make_jaxpr([](const Tensor& x, const Tensor& dy, const Tensor& w, const Tensor& v,
+                                   const Tensor& e, const Tensor& u, const Tensor& f, const Tensor& lr) {
+      Tensor sgd = w - lr * matmul(transpose(x), dy);
+      Tensor minus_x = matmul(x, v) * 0.5 - e;
+      Tensor negated = -matmul(x, u) * lr + f;
+      return std::make_tuple(sgd, minus_x, negated);
+    })(x, dy, w, v, e, u, f, lr);
+    std::vector<Array> args{x, dy, w, v, e, u, f, lr};
+    auto fused = compile(cj, cpu_backend(), {.profile = true});
+    auto plain = compile(cj, cpu_backend(), {.fuse_epilogues = false});
+    const int64_t sgemm = count(cpu_backend().counters().sgemm);
+    auto got = fused->run(args);
+    QCOMPARE(count(cpu_backend().counters().sgemm) - sgemm, 3);
+    auto want = plain->run(args);
+    for (size_t i = 0; i < got.size(); ++i) QVERIFY2(scaled_error(got[i], want[i]) < 1e-6, got[i].repr().c_str());
     int with_tail = 0;
     for (const auto& step : fused->profile()) with_tail += step.label.find(" ops) ") != std::string::npos;
     QVERIFY2(with_tail == 3, format_profile(fused->profile()).c_str());

@@ -19,6 +19,7 @@ namespace engine {
 // How often each path ran since the last reset; tests use them to check where a primitive went.
 struct CpuCounters {
   std::atomic<int64_t> matmul{0};
+  std::atomic<int64_t> sgemm{0};  // ... of which run as oneDNN's sgemm (unbatched)
   std::atomic<int64_t> conv_forward{0};
   std::atomic<int64_t> conv_backward_weights{0};  // a forward conv computed as oneDNN bwd-weights
   std::atomic<int64_t> conv_backward_data{0};  // an lhs-dilated conv as oneDNN bwd-data
