@@ -83,13 +83,14 @@ sys.exit(0 if abs(got - want) <= 1e-5 * max(1.0, abs(want)) else 1)
 EOF
 
 # --- Ctrl-C stops between steps and saves the run as 'stopped'; resume finishes it
-# 20,000 steps: on a fast idle machine 1,000 ended before the first poll could interrupt them.
+# 20,000 steps: on a fast idle machine 1,000 ended before the first poll could interrupt them,
+# and 20,000 take 0.5 s since session 5; the poll looks every 20 ms.
 "$cli" train --model "$tmp/lin.json" --dataset synthetic-regression:4000 --batch 4 --epochs 20 --log-every 1 \
   --db "$db" --name interrupted --json >"$tmp/int.jsonl" 2>"$tmp/int.err" &
 pid=$!
-for _ in $(seq 300); do
+for _ in $(seq 1500); do
   grep -q '"event":"step"' "$tmp/int.jsonl" 2>/dev/null && break
-  sleep 0.1
+  sleep 0.02
 done
 kill -INT $pid
 wait $pid

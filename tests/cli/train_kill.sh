@@ -9,8 +9,9 @@ db=$tmp/runs.db
 cat >"$tmp/lin.json" <<'EOF'
 {"name": "lin", "input_shape": [10], "layers": [{"type": "dense", "features": 5}]}
 EOF
-# 10,000 steps, a metric row per step: far from done when killed.
-"$cli" train --model "$tmp/lin.json" --dataset synthetic-regression:40000 --batch 4 --epochs 1 --log-every 1 \
+# 100,000 steps, a metric row per step: far from done when killed (a fast machine runs 10,000 of
+# them in 0.25 s, about when the loop below first looks).
+"$cli" train --model "$tmp/lin.json" --dataset synthetic-regression:400000 --batch 4 --epochs 1 --log-every 1 \
   --checkpoint-every 1 --db "$db" --json >"$tmp/events.jsonl" 2>"$tmp/err" &
 pid=$!
 # Wait until at least 600 rows are reported committed (several transactions).

@@ -16,9 +16,10 @@ JSON
 
 for i in $(seq "$kills"); do
   delay_ms=$((20 + RANDOM % 2500))
-  # A metric row every step and a checkpoint every epoch of 8,000 steps (about one a second here):
-  # writes are always in flight, and 80,000 steps outlast the latest kill even on a fast machine.
-  "$cli" train --model "$tmp/lin.json" --dataset synthetic-regression:8000 --batch 1 --epochs 10 \
+  # A metric row every step and a checkpoint every epoch of 8,000 steps (several a second): writes
+  # are always in flight. 10 epochs once outlasted the latest kill; since small loops stopped
+  # entering OpenMP (session 5) a fast machine finishes them in 2 s. 8 million steps do not.
+  "$cli" train --model "$tmp/lin.json" --dataset synthetic-regression:8000 --batch 1 --epochs 1000 \
     --log-every 1 --checkpoint-every 1 --db "$db" --json >"$tmp/events.jsonl" 2>"$tmp/err" &
   pid=$!
   sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"

@@ -242,8 +242,11 @@ class TrainerTest : public QObject {
   // Pause holds the trainer between steps; stop saves a checkpoint and the run is 'stopped';
   // resuming it finishes with exactly the numbers of a run that was never stopped.
   void pauseStopResume() {
-    json cfg = regression_config("synthetic-regression:1024");
-    cfg["batch_size"] = 4;  // 256 steps an epoch, 512 in all: far from done when we pause
+    // 2048 steps an epoch, 4096 in all: far from done when we pause (512 once were, but a fast
+    // machine runs them in 13 ms, about a thread wake-up on a busy one).
+    constexpr int64_t kSteps = 4096;
+    json cfg = regression_config("synthetic-regression:8192");
+    cfg["batch_size"] = 4;
     cfg["log_every"] = 1;
     Trainer t(RunConfig::from_json(cfg), opts());
     t.start();
@@ -263,7 +266,7 @@ class TrainerTest : public QObject {
     t.join();
     QCOMPARE(stopped.status, TrainerStatus::stopped);
     QCOMPARE(stopped.step, paused2.step);
-    QVERIFY(stopped.step > paused.step && stopped.step < 512);
+    QVERIFY(stopped.step > paused.step && stopped.step < kSteps);
     const int64_t run = t.run_id();
     {
       runs::RunStore store(db());
@@ -282,7 +285,7 @@ class TrainerTest : public QObject {
     QCOMPARE(store.get_run(run).status, runs::RunStatus::finished);
     // Every step logged once: the stopped part plus the resumed part, no duplicates.
     const auto points = store.metrics(run, "train/loss");
-    QCOMPARE(points.size(), size_t(512));
+    QCOMPARE(points.size(), size_t(kSteps));
     for (size_t i = 0; i < points.size(); ++i) QCOMPARE(points[i].step, int64_t(i + 1));
     QCOMPARE(points.back().value, store.metrics(straight.run_id(), "train/loss").back().value);
     Q_UNUSED(er);
