@@ -10,6 +10,7 @@
 #include <bit>
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 
 #include "engine/core/parallel.h"
@@ -529,6 +530,20 @@ namespace {
 // How many chunks of tiles a fused loop with sums is cut into (see FusedGroup::run).
 constexpr int64_t kSumChunks = 64;
 
+// At least n uninitialized Ts, this thread's own and reused by its next call with the same
+// `Slot`: after its first run a loop allocates (and clears) nothing. A group uses slot 0 for its
+// sums and slot 1 for its tile registers, and never runs inside another group.
+template <class T, int Slot>
+T* thread_buffer(size_t n) {
+  thread_local std::unique_ptr<T[]> buffer;
+  thread_local size_t capacity = 0;
+  if (capacity < n) {
+    buffer.reset(new T[n]);
+    capacity = n;
+  }
+  return buffer.get();
+}
+
 // A reduction's accumulator in one chunk: `lanes` doubles, a multiple of the reduction's width,
 // so that a tile (which starts at a multiple of `lanes`) adds element i to lane i % lanes and
 // independent lanes keep the adds from waiting on each other even for a sum down to one value.
@@ -598,66 +613,69 @@ std::vector<Array> FusedGroup::run(const std::vector<Array>& inputs) const {
     offset.push_back(per_chunk);
     per_chunk += sums.back().lanes;
   }
-  std::vector<double> partial(static_cast<size_t>(per_chunk * chunks), 0.0);
+  double* partial = thread_buffer<double, 0>(static_cast<size_t>(per_chunk * chunks));
   const int num_inputs = static_cast<int>(input_vars.size());
+  const int64_t tile = std::min(kFusionTile, size);
   // One thread's chunks [chunk_begin, chunk_end).
   auto run_chunks = [&](int64_t chunk_begin, int64_t chunk_end) {
     // Scratch for every register that is not read in place from an input array.
-    std::vector<float> scratch(static_cast<size_t>(num_regs) * kFusionTile);
+    float* scratch = thread_buffer<float, 1>(static_cast<size_t>(num_regs * tile));
     std::vector<const float*> reg(num_regs);
-    auto scratch_of = [&](int r) { return scratch.data() + static_cast<size_t>(r) * kFusionTile; };
+    auto scratch_of = [&](int r) { return scratch + static_cast<size_t>(r * tile); };
     // Scalars and literals are the same for every tile: fill them once.
     for (int r = 0; r < num_regs; ++r) {
       const Array* scalar = r < num_inputs ? (inputs[r].rank() == 0 ? &inputs[r] : nullptr)
                             : r < num_inputs + static_cast<int>(literals.size()) ? &literals[r - num_inputs]
                                                                                   : nullptr;
       if (scalar) {
-        std::fill(scratch_of(r), scratch_of(r) + kFusionTile, static_cast<float>(scalar->at_flat(0)));
+        std::fill(scratch_of(r), scratch_of(r) + tile, static_cast<float>(scalar->at_flat(0)));
         reg[r] = scratch_of(r);
       }
     }
     std::vector<const float*> args;
-    for (int64_t chunk = chunk_begin; chunk < chunk_end; ++chunk)
-    for (int64_t t = chunk * chunk_tiles; t < std::min(tiles, (chunk + 1) * chunk_tiles); ++t) {
-      const int64_t begin = t * kFusionTile, n = std::min(kFusionTile, size - begin);
-      for (int r = 0; r < num_inputs; ++r) {
-        const Array& a = inputs[r];
-        if (a.rank() == 0) continue;
-        if (a.size() != size) {  // a row broadcast along the last axis
-          const float* src = a.data<float>();
-          const int64_t period = a.size();
-          float* dst = scratch_of(r);
-          for (int64_t i = 0, k = begin % period; i < n; k = 0) {
-            const int64_t len = std::min(period - k, n - i);
-            std::copy(src + k, src + k + len, dst + i);
-            i += len;
+    for (int64_t chunk = chunk_begin; chunk < chunk_end; ++chunk) {
+      std::fill_n(partial + chunk * per_chunk, per_chunk, 0.0);
+      for (int64_t t = chunk * chunk_tiles; t < std::min(tiles, (chunk + 1) * chunk_tiles); ++t) {
+        const int64_t begin = t * kFusionTile, n = std::min(kFusionTile, size - begin);
+        for (int r = 0; r < num_inputs; ++r) {
+          const Array& a = inputs[r];
+          if (a.rank() == 0) continue;
+          if (a.size() != size) {  // a row broadcast along the last axis
+            const float* src = a.data<float>();
+            const int64_t period = a.size();
+            float* dst = scratch_of(r);
+            for (int64_t i = 0, k = begin % period; i < n; k = 0) {
+              const int64_t len = std::min(period - k, n - i);
+              std::copy(src + k, src + k + len, dst + i);
+              i += len;
+            }
+            reg[r] = dst;
+          } else if (a.dtype() == DType::f32) {
+            reg[r] = a.data<float>() + begin;  // read in place
+          } else {
+            // bools read as bytes: g++ vectorizes byte loads, not bool ones.
+            const auto* src = reinterpret_cast<const uint8_t*>(a.data<bool>()) + begin;
+            float* dst = scratch_of(r);
+            for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(src[i] != 0);
+            reg[r] = dst;
           }
-          reg[r] = dst;
-        } else if (a.dtype() == DType::f32) {
-          reg[r] = a.data<float>() + begin;  // read in place
-        } else {
-          // bools read as bytes: g++ vectorizes byte loads, not bool ones.
-          const auto* src = reinterpret_cast<const uint8_t*>(a.data<bool>()) + begin;
-          float* dst = scratch_of(r);
-          for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(src[i] != 0);
-          reg[r] = dst;
         }
+        for (const Op& op : ops) {
+          args.clear();
+          for (int r : op.in) args.push_back(reg[r]);
+          float* out = direct[op.out] ? direct[op.out] + begin : scratch_of(op.out);
+          apply(op, out, args.data(), n);
+          reg[op.out] = out;
+        }
+        for (size_t o = 0; o < output_regs.size(); ++o) {
+          if (out_f32[o]) continue;
+          const float* src = reg[output_regs[o]];
+          auto* dst = reinterpret_cast<uint8_t*>(out_bool[o]) + begin;
+          for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<uint8_t>(src[i] != 0);
+        }
+        for (size_t r = 0; r < reductions.size(); ++r)
+          accumulate(sums[r], partial + chunk * per_chunk + offset[r], reg[reductions[r].reg], begin, n);
       }
-      for (const Op& op : ops) {
-        args.clear();
-        for (int r : op.in) args.push_back(reg[r]);
-        float* out = direct[op.out] ? direct[op.out] + begin : scratch_of(op.out);
-        apply(op, out, args.data(), n);
-        reg[op.out] = out;
-      }
-      for (size_t o = 0; o < output_regs.size(); ++o) {
-        if (out_f32[o]) continue;
-        const float* src = reg[output_regs[o]];
-        auto* dst = reinterpret_cast<uint8_t*>(out_bool[o]) + begin;
-        for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<uint8_t>(src[i] != 0);
-      }
-      for (size_t r = 0; r < reductions.size(); ++r)
-        accumulate(sums[r], partial.data() + chunk * per_chunk + offset[r], reg[reductions[r].reg], begin, n);
     }
   };
   // Below 32 tiles (16K elements) waking the other threads costs more than they save.
@@ -667,7 +685,7 @@ std::vector<Array> FusedGroup::run(const std::vector<Array>& inputs) const {
     const int64_t width = sums[r].width, lanes = sums[r].lanes;
     std::vector<double> total(static_cast<size_t>(width), 0.0);
     for (int64_t chunk = 0; chunk < chunks; ++chunk) {
-      const double* p = partial.data() + chunk * per_chunk + offset[r];
+      const double* p = partial + chunk * per_chunk + offset[r];
       for (int64_t l = 0; l < lanes; l += width)  // lane l + c belongs to column c
         for (int64_t c = 0; c < width; ++c) total[static_cast<size_t>(c)] += p[l + c];
     }
