@@ -256,22 +256,45 @@ std::vector<Step> plan_fusion(const Jaxpr& j) {
 
   // Which variables are read from memory: by plain equations, by groups that do not compute
   // them themselves, or returned.
-  std::vector<bool> read_outside(j.avals.size(), false);
-  for (auto [k, g] : order) {
-    if (k >= 0) {
-      for (const Atom& a : j.eqns[k].inputs)
-        if (!a.is_literal()) read_outside[a.var] = true;
-      continue;
+  std::vector<bool> read_outside;
+  auto find_reads_outside = [&] {
+    read_outside.assign(j.avals.size(), false);
+    for (auto [k, g] : order) {
+      if (k >= 0) {
+        for (const Atom& a : j.eqns[k].inputs)
+          if (!a.is_literal()) read_outside[a.var] = true;
+        continue;
+      }
+      std::set<int> produced;
+      for (size_t m : members[g]) {
+        for (const Atom& a : j.eqns[m].inputs)
+          if (!a.is_literal() && !produced.count(a.var)) read_outside[a.var] = true;
+        produced.insert(j.eqns[m].outputs[0]);
+      }
     }
-    std::set<int> produced;
-    for (size_t m : members[g]) {
-      for (const Atom& a : j.eqns[m].inputs)
-        if (!a.is_literal() && !produced.count(a.var)) read_outside[a.var] = true;
-      produced.insert(j.eqns[m].outputs[0]);
+    for (const Atom& a : j.outvars)
+      if (!a.is_literal()) read_outside[a.var] = true;
+  };
+  // Once backward loops recompute forward values, the forward loop may hold equations whose
+  // values nobody reads any more (swish's s * (1 - s), which only its derivative used): drop
+  // them, and then what only they read, until nothing changes.
+  for (bool dropped = true; dropped;) {
+    find_reads_outside();
+    dropped = false;
+    for (std::vector<size_t>& m : members) {
+      std::set<int> needed;
+      std::vector<size_t> kept;
+      for (auto it = m.rbegin(); it != m.rend(); ++it) {
+        const Eqn& e = j.eqns[*it];
+        if (e.prim != P::reduce_sum && !read_outside[e.outputs[0]] && !needed.count(e.outputs[0])) continue;
+        kept.push_back(*it);
+        for (const Atom& a : e.inputs)
+          if (!a.is_literal()) needed.insert(a.var);
+      }
+      dropped = dropped || kept.size() != m.size();
+      m.assign(kept.rbegin(), kept.rend());
     }
   }
-  for (const Atom& a : j.outvars)
-    if (!a.is_literal()) read_outside[a.var] = true;
 
   std::vector<Step> steps;
   for (auto [k, g] : order) {
