@@ -477,30 +477,33 @@ class CpuBackendTest : public QObject {
   }
 
   // Unbatched products run as oneDNN's sgemm, whose alpha takes a tail's scalar factors (a
-  // constant, a scalar input, a negation) and whose beta adds the array the tail ends with
-  // (x - v, v - x). Each result matches the unfused program.
+  // constant, a scalar input, a negation) and whose beta adds the array or bias row the tail ends
+  // with (x - v, v - x, v + b). Each result matches the unfused program.
   void matmul_tails_run_as_sgemm_alpha_and_beta() {
     Array x = rand_array({32, 24}, 51), dy = rand_array({32, 16}, 52), w = rand_array({24, 16}, 53);
     Array v = rand_array({24, 8}, 54), e = rand_array({32, 8}, 55), u = rand_array({24, 4}, 56);
-    Array f = rand_array({32, 4}, 57), lr = Array::scalar(0.05f);
+    Array f = rand_array({32, 4}, 57), lr = Array::scalar(0.05f), q = rand_array({24, 2}, 58);
+    Array b = rand_array({2}, 59);
     ClosedJaxpr cj = make_jaxpr([](const Tensor& x, const Tensor& dy, const Tensor& w, const Tensor& v,
-                                   const Tensor& e, const Tensor& u, const Tensor& f, const Tensor& lr) {
+                                   const Tensor& e, const Tensor& u, const Tensor& f, const Tensor& lr,
+                                   const Tensor& q, const Tensor& b) {
       Tensor sgd = w - lr * matmul(transpose(x), dy);
       Tensor minus_x = matmul(x, v) * 0.5 - e;
       Tensor negated = -matmul(x, u) * lr + f;
-      return std::make_tuple(sgd, minus_x, negated);
-    })(x, dy, w, v, e, u, f, lr);
-    std::vector<Array> args{x, dy, w, v, e, u, f, lr};
+      Tensor biased = b - matmul(x, q);
+      return std::make_tuple(sgd, minus_x, negated, biased);
+    })(x, dy, w, v, e, u, f, lr, q, b);
+    std::vector<Array> args{x, dy, w, v, e, u, f, lr, q, b};
     auto fused = compile(cj, cpu_backend(), {.profile = true});
     auto plain = compile(cj, cpu_backend(), {.fuse_epilogues = false});
     const int64_t sgemm = count(cpu_backend().counters().sgemm);
     auto got = fused->run(args);
-    QCOMPARE(count(cpu_backend().counters().sgemm) - sgemm, 3);
+    QCOMPARE(count(cpu_backend().counters().sgemm) - sgemm, 4);
     auto want = plain->run(args);
     for (size_t i = 0; i < got.size(); ++i) QVERIFY2(scaled_error(got[i], want[i]) < 1e-6, got[i].repr().c_str());
     int with_tail = 0;
     for (const auto& step : fused->profile()) with_tail += step.label.find(" ops) ") != std::string::npos;
-    QVERIFY2(with_tail == 3, format_profile(fused->profile()).c_str());
+    QVERIFY2(with_tail == 4, format_profile(fused->profile()).c_str());
   }
 
   void conv_tails_run_as_post_ops() {

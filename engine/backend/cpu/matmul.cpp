@@ -9,7 +9,7 @@
 // its jit gemm does 32x784x512 (the MLP's forward product) in 71 µs where the primitive's brgemm,
 // which re-packs plain weights on every call, takes 116 µs (session 5's machine, 2 threads), and
 // the weight gradient with the SGD update in place in 80 µs against 98 µs. sgemm's alpha and beta
-// take a tail of scalar factors and a final in-place "+ x"; other tails keep the primitive.
+// take a tail of scalar factors and a final "+ x" or "+ bias row"; other tails keep the primitive.
 #include <omp.h>
 
 #include <algorithm>
@@ -81,6 +81,7 @@ struct Gemm {
   char trans_a = 'N', trans_b = 'N';
   int64_t m = 0, n = 0, k = 0, lda = 0, ldb = 0;
   float sign = 1, beta = 0;
+  bool rows = false;  // the added array is one row of N (a bias), repeated down the M rows
 };
 
 // op(X) and its leading dimension for a [1, R, C] view: rows or columns must be contiguous.
@@ -93,19 +94,23 @@ std::optional<std::pair<char, int64_t>> gemm_operand(const View& v) {
 
 // The product and its tail as one sgemm call, if they fit one: no batch axes, and a tail of
 // negations and products with a scalar, which may end by adding an array x of the result's shape
-// (v + x, x + v, x - v, v - x). x is then the dst that beta scales: in place its own buffer, else
-// a copy. Whether sgemm runs depends on the tail alone, not on whether x is donated, so both
-// give the same bits. `operands` gets the scalars' bindings, then x's.
+// or a row of N repeated down the result (v + x, x + v, x - v, v - x). x is then the dst that
+// beta scales: in place its own buffer, else a copy (of the row into every row). Whether sgemm
+// runs depends on the tail alone, not on whether x is donated, so both give the same bits.
+// `operands` gets the scalars' bindings, then x's.
 std::optional<Gemm> as_gemm(const View& src, const View& wei, std::span<const EpilogueOp> tail, int64_t total,
-                            std::vector<PostOpBinding>& operands) {
+                            bool rows_are_n, std::vector<PostOpBinding>& operands) {
   auto a = gemm_operand(src), b = gemm_operand(wei);
   if (!a || !b) return std::nullopt;
   Gemm g{a->first, b->first, src.dims[1], wei.dims[2], src.dims[2], a->second, b->second};
   size_t scaled = tail.size();
   if (!tail.empty()) {
     const EpilogueOp& last = tail.back();
+    const int64_t size = shape_size(last.operand.shape);
+    const bool row = size != total && rows_are_n && size == g.n;
     if ((last.prim == PrimId::add || last.prim == PrimId::sub) && last.input >= 0 &&
-        last.operand.dtype == DType::f32 && shape_size(last.operand.shape) == total) {
+        last.operand.dtype == DType::f32 && (size == total || row)) {
+      g.rows = row;
       const bool minus_x = last.prim == PrimId::sub && last.value_first;
       g.beta = minus_x ? -1.0f : 1.0f;
       if (last.prim == PrimId::sub && !last.value_first) g.sign = -g.sign;
@@ -154,7 +159,7 @@ std::shared_ptr<const Plan> matmul_plan(const Aval& l, const Aval& r, const Para
     p->weights = wei->desc();
     p->dst = dst;
     std::vector<PostOpBinding> operands;
-    if ((p->gemm = as_gemm(*src, *wei, tail, shape_size(out.shape), operands))) {
+    if ((p->gemm = as_gemm(*src, *wei, tail, shape_size(out.shape), rows_are_n, operands))) {
       p->bindings = std::move(operands);
       return p;
     }
@@ -184,8 +189,13 @@ Array run_matmul(const Plan& plan, const Array& l, const Array& r, const Aval& o
     const size_t scales = operands.size() - (g->beta != 0);
     for (size_t i = 0; i < scales; ++i) alpha *= operands[i]->data<float>()[0];
     if (g->beta != 0 && !into) {
-      const Array& x = *operands.back();
-      std::copy_n(x.data<float>(), x.size(), static_cast<float*>(result.in_place_raw()));
+      const float* x = operands.back()->data<float>();
+      float* dst = static_cast<float*>(result.in_place_raw());
+      if (g->rows) {
+        for (int64_t row = 0; row < g->m; ++row) std::copy_n(x, g->n, dst + row * g->n);
+      } else {
+        std::copy_n(x, result.size(), dst);
+      }
     }
     // Below about 2 MFLOP a second thread costs more than it saves (64^3: 2.7 µs on one thread,
     // 6.1 µs on two; 128^3: 19 and 15). The thread count is this thread's own setting.
