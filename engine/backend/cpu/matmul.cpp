@@ -6,10 +6,11 @@
 // row-major layout (batch, lhs free, rhs free).
 //
 // Without batch axes the product is one call of oneDNN's sgemm instead of the matmul primitive:
-// its jit gemm does 32x784x512 (the MLP's forward product) in 71 µs where the primitive's brgemm,
-// which re-packs plain weights on every call, takes 116 µs (session 5's machine, 2 threads), and
-// the weight gradient with the SGD update in place in 80 µs against 98 µs. sgemm's alpha and beta
-// take a tail of scalar factors and a final "+ x" or "+ bias row"; other tails keep the primitive.
+// its jit gemm does 32x784x512 (the MLP's forward product) in 71-92 µs where the primitive's
+// brgemm, which re-packs plain weights on every call, takes 116-135 µs (session 5's machine, 2
+// threads), and the weight gradient with the SGD update in place in 137 µs against 181-200 µs.
+// sgemm's alpha and beta take a tail of scalar factors and a final "+ x" or "+ bias row"; other
+// tails keep the primitive.
 #include <omp.h>
 
 #include <algorithm>
@@ -176,6 +177,34 @@ std::shared_ptr<const Plan> matmul_plan(const Aval& l, const Aval& r, const Para
   });
 }
 
+// `g` into `result`. operands: the scalar factors, then (when g.beta is not 0) the added array x,
+// which `result` already is when `in_place`.
+void run_gemm(const Gemm& g, const Array& l, const Array& r, std::span<const Array* const> operands, bool in_place,
+              Array& result) {
+  ++cpu_backend().counters().sgemm;
+  float alpha = g.sign;
+  const size_t scales = operands.size() - (g.beta != 0);
+  for (size_t i = 0; i < scales; ++i) alpha *= operands[i]->data<float>()[0];
+  float* dst = static_cast<float*>(result.in_place_raw());
+  if (g.beta != 0 && !in_place) {
+    const float* x = operands.back()->data<float>();
+    if (g.rows) {
+      for (int64_t row = 0; row < g.m; ++row) std::copy_n(x, g.n, dst + row * g.n);
+    } else {
+      std::copy_n(x, result.size(), dst);
+    }
+  }
+  // Below about 2 MFLOP a second thread costs more than it saves (64^3: 2.7 µs on one thread,
+  // 6.1 µs on two; 128^3: 19 and 15). The thread count is this thread's own setting.
+  const bool small = 2.0 * static_cast<double>(g.m * g.n * g.k) < 2e6;
+  const int threads = omp_get_max_threads();
+  if (small) omp_set_num_threads(1);
+  const dnnl_status_t status = dnnl_sgemm(g.trans_a, g.trans_b, g.m, g.n, g.k, alpha, l.data<float>(), g.lda,
+                                          r.data<float>(), g.ldb, g.beta, dst, g.n);
+  if (small) omp_set_num_threads(threads);
+  if (status != dnnl_success) throw Error("internal: oneDNN sgemm failed with status " + std::to_string(status));
+}
+
 // operands[k]: the array bound to plan.bindings[k]. `into`: the array an in-place plan adds to
 // and overwrites (the caller holds its only reference), else the result is a new array.
 Array run_matmul(const Plan& plan, const Array& l, const Array& r, const Aval& out,
@@ -183,29 +212,8 @@ Array run_matmul(const Plan& plan, const Array& l, const Array& r, const Aval& o
   const auto& mp = static_cast<const MatmulPlan&>(plan);
   Array result = into ? *into : Array::empty(DType::f32, out.shape);
   ++cpu_backend().counters().matmul;
-  if (const auto& g = mp.gemm) {
-    ++cpu_backend().counters().sgemm;
-    float alpha = g->sign;
-    const size_t scales = operands.size() - (g->beta != 0);
-    for (size_t i = 0; i < scales; ++i) alpha *= operands[i]->data<float>()[0];
-    if (g->beta != 0 && !into) {
-      const float* x = operands.back()->data<float>();
-      float* dst = static_cast<float*>(result.in_place_raw());
-      if (g->rows) {
-        for (int64_t row = 0; row < g->m; ++row) std::copy_n(x, g->n, dst + row * g->n);
-      } else {
-        std::copy_n(x, result.size(), dst);
-      }
-    }
-    // Below about 2 MFLOP a second thread costs more than it saves (64^3: 2.7 µs on one thread,
-    // 6.1 µs on two; 128^3: 19 and 15). The thread count is this thread's own setting.
-    const bool small = 2.0 * static_cast<double>(g->m * g->n * g->k) < 2e6;
-    const int threads = omp_get_max_threads();
-    if (small) omp_set_num_threads(1);
-    const dnnl_status_t status = dnnl_sgemm(g->trans_a, g->trans_b, g->m, g->n, g->k, alpha, l.data<float>(), g->lda,
-                                            r.data<float>(), g->ldb, g->beta, static_cast<float*>(result.in_place_raw()), g->n);
-    if (small) omp_set_num_threads(threads);
-    if (status != dnnl_success) throw Error("internal: oneDNN sgemm failed with status " + std::to_string(status));
+  if (mp.gemm) {
+    run_gemm(*mp.gemm, l, r, operands, into != nullptr, result);
     return result;
   }
   dnnl::engine& eng = onednn_engine();
