@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/backend/backend.h"
+#include "engine/build_info.h"
 #include "engine/compile/executable.h"
 #include "engine/numpy.h"
 #include "engine/random/random.h"
@@ -139,8 +140,17 @@ struct Row {
   std::optional<double> theirs;  // PyTorch's seconds, if measured
 };
 
+// The machine a figure comes from, printed above every table: machines differ (AVX-512 or AVX2
+// only), and a number without its machine kind cannot be compared.
+inline void print_machine() {
+  const engine::BuildInfo& b = engine::build_info();
+  std::printf("machine: %s | oneDNN ISA %s | %d threads | gradient-studio %s\n", b.cpu_model.c_str(),
+              b.cpu_isa.c_str(), b.threads, engine::version_string().c_str());
+}
+
 inline void print_table(const std::string& title, const std::vector<Row>& rows) {
   std::printf("\n%s\n", title.c_str());
+  print_machine();
   std::printf("%-44s %14s %14s %10s\n", "workload", "ours (s)", "pytorch (s)", "ours/pt");
   for (const Row& r : rows) {
     if (r.theirs)

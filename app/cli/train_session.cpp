@@ -14,6 +14,7 @@
 #include <iostream>
 #include <optional>
 
+#include "engine/runs/database_path.h"
 #include "engine/runs/run_store.h"
 
 namespace cli {
@@ -175,11 +176,7 @@ class Display {
 
 }  // namespace
 
-std::string database_path(const std::string& db_option) {
-  if (!db_option.empty()) return db_option;
-  if (const char* env = std::getenv("GS_DB"); env && *env) return env;
-  return engine::runs::default_database_path();
-}
+std::string database_path(const std::string& db_option) { return engine::runs::resolve_database_path(db_option); }
 
 int run_in_foreground(engine::train::Trainer& trainer, OutputMode mode, const std::string& db_path) {
   StopSignals signals;

@@ -1,0 +1,128 @@
+"""Drives gradient-studio through AT-SPI as a screen reader user would (see studio_atspi.sh).
+
+Finds the Start button by its accessible name, presses it, waits for the run to finish in the
+runs database, then finds the finished run in the Run History table and the state in the status
+bar. Every failure says what was looked for and what was there instead."""
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pyatspi
+
+STUDIO = os.environ["GS_STUDIO"]
+DB = os.environ["GS_DB"]
+
+
+def log(msg):
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def walk(node, depth=0, max_depth=40):
+    """Every accessible below node (node first); nodes that vanish mid-walk are skipped."""
+    if node is None or depth > max_depth:
+        return
+    yield node
+    try:
+        count = node.childCount
+    except Exception:
+        return
+    for i in range(count):
+        try:
+            child = node.getChildAtIndex(i)
+        except Exception:
+            continue
+        yield from walk(child, depth + 1, max_depth)
+
+
+def find(root, role, name=None, timeout=30.0, where=""):
+    deadline = time.time() + timeout
+    while True:
+        seen = []
+        for node in walk(root):
+            try:
+                r, n = node.getRoleName(), node.name
+            except Exception:
+                continue
+            if r == role and (name is None or n == name):
+                return node
+            if r == role:
+                seen.append(n)
+        if time.time() > deadline:
+            raise SystemExit(f"FAIL: no {role} named {name!r} {where}; {role}s present: {seen[:20]}")
+        time.sleep(0.5)
+
+
+def application(timeout=30.0):
+    desktop = pyatspi.Registry.getDesktop(0)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for i in range(desktop.childCount):
+            app = desktop.getChildAtIndex(i)
+            if app is not None and app.name == "gradient-studio":
+                return app
+        time.sleep(0.5)
+    raise SystemExit("FAIL: gradient-studio never appeared on the accessibility bus")
+
+
+def runs():
+    if not os.path.exists(DB):
+        return []
+    con = sqlite3.connect(f"file:{DB}?mode=ro", uri=True, timeout=5)
+    try:
+        return con.execute("SELECT id, name, status FROM runs ORDER BY id").fetchall()
+    except sqlite3.OperationalError:
+        return []
+    finally:
+        con.close()
+
+
+def main():
+    studio = subprocess.Popen([STUDIO, "--db", DB])
+    try:
+        app = application()
+        log("studio is on the accessibility bus")
+        start = find(app, "push button", "Start", where="(the toolbar's or the dashboard's Start)")
+        states = start.getState()
+        if not states.contains(pyatspi.STATE_ENABLED):
+            raise SystemExit("FAIL: Start is disabled: " + (start.description or "no reason given"))
+        log("pressing Start")
+        start.queryAction().doAction(0)
+
+        deadline = time.time() + 240
+        while time.time() < deadline:
+            rows = runs()
+            if rows and rows[-1][2] not in ("running",):
+                break
+            time.sleep(0.5)
+        rows = runs()
+        log(f"runs database: {rows}")
+        if not rows or rows[-1][2] != "finished":
+            raise SystemExit(f"FAIL: expected a finished run in {DB}, found {rows}")
+        run_id, run_name, _ = rows[-1]
+
+        table = find(app, "table", "Run history table")
+        deadline = time.time() + 20
+        cells = []
+        while time.time() < deadline:
+            cells = [c.name for c in walk(table, max_depth=3) if c.getRoleName() in ("table cell", "cell")]
+            if run_name in cells and "finished" in cells:
+                break
+            time.sleep(0.5)
+        if run_name not in cells or "finished" not in cells:
+            raise SystemExit(f"FAIL: the history table does not show run {run_id} '{run_name}' finished; cells: {cells[:40]}")
+        log(f"history table shows run {run_id} '{run_name}' finished")
+        find(app, "label", "Finished", timeout=10, where="(the status bar's run state)")
+        log("status bar says Finished")
+        print("1 passed, 0 failed")
+    finally:
+        studio.terminate()
+        try:
+            studio.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            studio.kill()
+
+
+if __name__ == "__main__":
+    main()
