@@ -8,6 +8,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/json_io.h"
 #include "engine/expr/expr.h"
+#include "engine/expr/functions.h"
 #include "engine/ir/interpreter.h"
 #include "engine/ir/trace.h"
 #include "engine/numpy.h"
@@ -218,16 +219,33 @@ void run_jacobian(const Options& o) {
   std::cout << json_object({{"out", to_json(pb.out)}, {"jacobian", to_json(J)}}) << "\n";
 }
 
+// "Functions: abs(x), all(x, axis, keepdims), ..." wrapped at 100 columns, from the function table
+// itself, so --help never lists a function that does not exist or misses one that does.
+std::string function_list() {
+  std::string out = "Functions:", line;
+  for (const engine::expr::FunctionSpec& f : engine::expr::functions()) {
+    const std::string item = f.signature();
+    if (line.size() + item.size() + 2 > 98) {
+      out += "\n " + line;
+      line.clear();
+    }
+    line += " " + item + ",";
+  }
+  out += "\n " + line.substr(0, line.size() - 1);
+  return out + "\nOperators: + - * / @ ** (power), comparisons < <= > >= == !=, x.T; statements separated by ; or "
+               "new lines, 'name = expr' assigns, the last statement is the result.";
+}
+
 CLI::App* add_command(CLI::App& app, const std::string& name, const std::string& about,
                       std::shared_ptr<Options> o, const std::string& example) {
   CLI::App* cmd = app.add_subcommand(name, about);
   cmd->add_option(
          "EXPR", o->expr,
-         "An expression over named variables, e.g. 'sum(x*x)/2' or 'y = tanh(x); mean(y)'. "
-         "One starting with '-' goes last, after '--'.")
+         "An expression over named variables, e.g. 'sum(x*x)/2' or 'y = tanh(x); mean(y)'.")
       ->required();
   cmd->footer("Example:\n  " + example +
-              "\n\nValues are JSON: x=2.5, x=[1,2,3], x=[[1,2],[3,4]] (float32). Output is JSON.");
+              "\n\nValues are JSON: x=2.5, x=[1,2,3], x=[[1,2],[3,4]] (float32). Output is JSON.\n\n" +
+              function_list());
   return cmd;
 }
 

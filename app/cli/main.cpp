@@ -1,6 +1,10 @@
 // gradient-cli: the engine from the command line. Commands print JSON on stdout (unless noted) so
 // scripts and tests can read them; errors go to stderr with exit status 1 (2 for usage errors).
+#include <algorithm>
 #include <iostream>
+#include <regex>
+#include <string>
+#include <vector>
 
 #include "app/cli/commands.h"
 #include "app/cli/train_session.h"
@@ -20,10 +24,27 @@ std::string version_text() {
          b.onednn_version + ", SQLite " + b.sqlite_version;
 }
 
+// CLI11 reads every argument that starts with '-' as an option, so an expression such as
+// '-sum(log(p))' was refused ("EXPR is required"). An argument that cannot be an option name
+// (-x, --name, --name=value) nor a number is an expression: a leading space hides its '-' from
+// CLI11, and the expression lexer skips the space.
+std::vector<std::string> protect_expressions(int argc, char** argv) {
+  static const std::regex option(R"(^--?[A-Za-z][A-Za-z0-9_-]*(=.*)?$)");
+  static const std::regex number(R"(^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$)");
+  std::vector<std::string> args(argv, argv + argc);
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.size() > 1 && a[0] == '-' && a != "--" && !std::regex_match(a, option) && !std::regex_match(a, number))
+      args[i] = " " + a;
+  }
+  return args;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"gradient-cli: trace, differentiate, compile and train with the Gradient Studio engine"};
+  app.name("gradient-cli");
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Print help for every command");
   app.set_version_flag("--version", [] { return version_text(); }, "Print the version, the backends and the library versions");
@@ -34,7 +55,10 @@ int main(int argc, char** argv) {
   cli::add_train_commands(app);
   cli::add_runs_commands(app);
   try {
-    app.parse(argc, argv);
+    std::vector<std::string> args = protect_expressions(argc, argv);
+    std::reverse(args.begin() + 1, args.end());  // CLI11 takes them last to first, without argv[0]
+    args.erase(args.begin());
+    app.parse(args);
   } catch (const CLI::ParseError& e) {
     // CLI11 prints the help or the usage error; any usage error exits 2, as documented.
     return app.exit(e) == 0 ? 0 : 2;

@@ -52,7 +52,7 @@ struct Node {
   BinOp op = BinOp::add;  // binary
   std::vector<NodePtr> args;  // operands, call arguments, tuple items
   std::vector<Keyword> keywords;
-  int depth = 1;  // height of this subtree, bounded by kMaxDepth
+  int depth = 1;  // height of this subtree, bounded by kMaxTreeHeight
 };
 
 // `name = value` or, with an empty target, a bare expression. The last statement of a program is
@@ -69,8 +69,11 @@ struct Program {
 };
 
 // How deeply expressions may nest; deeper input is refused with an error rather than risking the
-// stack (parsing, evaluating and freeing a tree all recurse over it).
-inline constexpr int kMaxDepth = 200;
+// stack. Two limits: parentheses and calls nest the parser's own recursion (several frames per
+// level), while a flat chain such as a + b + c + ... is parsed in a loop and only makes the tree
+// taller (evaluating and freeing it recurse once per level), so long sums stay allowed.
+inline constexpr int kMaxDepth = 200;       // nesting of parentheses, calls and unary operators
+inline constexpr int kMaxTreeHeight = 2000;  // height of the tree (flat chains of operators)
 
 // Fully parenthesized text of an expression, e.g. "(-(x ** 2))": shows how it was parsed.
 std::string to_string(const Node& node);

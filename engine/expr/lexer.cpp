@@ -17,11 +17,26 @@ bool is_ident_char(char c) {
   return is_ident_start(c) || is_digit(c);
 }
 
-std::string describe_char(char c) {
-  if (std::isprint(static_cast<unsigned char>(c))) return std::string("'") + c + "'";
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(c));
-  return buf;
+// The character at s[i] as a person reads it: 'λ' (U+03BB) for UTF-8 text, \x01 for a control
+// byte or a byte that does not start valid UTF-8.
+std::string describe_char(std::string_view s, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = byte(i);
+  if (c < 0x80 && std::isprint(c)) return std::string("'") + static_cast<char>(c) + "'";
+  const int len = c >= 0xf0 && c < 0xf8 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+  bool valid = len > 0 && i + static_cast<size_t>(len) <= s.size();
+  uint32_t code = valid ? c & (0x7f >> len) : 0;
+  for (int k = 1; valid && k < len; ++k) {
+    valid = (byte(i + k) & 0xc0) == 0x80;
+    code = (code << 6) | (byte(i + k) & 0x3f);
+  }
+  char buf[32];
+  if (!valid) {
+    std::snprintf(buf, sizeof buf, "\\x%02x", c);
+    return buf;
+  }
+  std::snprintf(buf, sizeof buf, " (U+%04X)", static_cast<unsigned>(code));
+  return "'" + std::string(s.substr(i, static_cast<size_t>(len))) + "'" + buf;
 }
 
 }  // namespace
@@ -188,7 +203,7 @@ std::vector<Token> tokenize(std::string_view s) {
       default:
         break;
     }
-    throw ExprError(pos_at(start), "unexpected character " + describe_char(c));
+    throw ExprError(pos_at(start), "unexpected character " + describe_char(s, i));
   }
   out.push_back({Tok::end, pos_at(i), ""});
   return out;

@@ -30,9 +30,9 @@ std::string describe(const Token& t) {
 NodePtr make(Node node) {
   for (const NodePtr& a : node.args) node.depth = std::max(node.depth, a->depth + 1);
   for (const Keyword& k : node.keywords) node.depth = std::max(node.depth, k.value->depth + 1);
-  if (node.depth > kMaxDepth)
-    throw ExprError(node.pos, "expression nested too deeply (more than " +
-                                  std::to_string(kMaxDepth) + " levels)");
+  if (node.depth > kMaxTreeHeight)
+    throw ExprError(node.pos, "expression too long: more than " + std::to_string(kMaxTreeHeight) +
+                                  " operations in one chain; split it with assignments (y = ...; y + ...)");
   return std::make_shared<const Node>(std::move(node));
 }
 
@@ -62,6 +62,13 @@ class Parser {
       skip_separators();
     }
     if (p.statements.empty()) throw ExprError(peek().pos, "empty program: expected an expression");
+    // Only the last statement is the result: an earlier one that assigns nothing would be lost
+    // without a word (as 'sum(x*x)' in "sum(x*x)\n+1", which reads like one expression).
+    for (size_t k = 0; k + 1 < p.statements.size(); ++k)
+      if (p.statements[k].target.empty())
+        throw ExprError(p.statements[k].pos,
+                        "this statement's value is never used: only the last statement is the result "
+                        "(continue an expression on one line, or assign it: 'y = ...')");
     const Statement& last = p.statements.back();
     if (!last.target.empty())
       throw ExprError(last.pos, "the program ends with an assignment to '" + last.target +

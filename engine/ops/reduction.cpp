@@ -1,10 +1,12 @@
 // Reductions: reduce_sum/max/min/prod over a set of axes, and argmax/argmin along one axis, plus
 // the composites built on them (mean, var, logsumexp, softmax).
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
 
 #include "engine/ops/elementwise.h"
+#include "engine/ops/indexing_ops.h"
 #include "engine/ops/families.h"
 #include "engine/ops/reduction_ops.h"
 #include "engine/ops/rule_helpers.h"
@@ -150,13 +152,46 @@ std::pair<Tensors, Tensors> chooser_jvp(std::span<const Tensor> x, std::span<con
   return {{out}, {t_out}};
 }
 
+// x[begin:end] along axis 0.
+Tensor slice_axis0(const Tensor& x, int64_t begin, int64_t end) {
+  IntList start(static_cast<size_t>(x.rank()), 0), limit(x.shape().begin(), x.shape().end());
+  start[0] = begin;
+  limit[0] = end;
+  return slice(x, start, limit);
+}
+
+// d prod, exact also where x has zeros (where prod / x would give NaN): as JAX does, the product
+// is taken as a balanced tree of pairwise multiplies, and the tangent follows each multiply's
+// product rule, t = ta * b + a * tb. The primal stays the primitive's own result.
 std::pair<Tensors, Tensors> prod_jvp(std::span<const Tensor> x, std::span<const Tensor> t, const Params& params) {
   Tensor out = bind1(P::reduce_prod, {x[0]}, params);
   if (!t[0].defined()) return {{out}, {Tensor()}};
-  // d prod = sum(t * prod / x); exact away from zeros of x.
   const IntList& axes = params.ints("axes");
-  Tensor others = expand_reduced(out, x[0].shape(), axes) / x[0];
-  return {{out}, {bind1(P::reduce_sum, {t[0] * others}, params)}};
+  // The reduced axes first, flattened into one axis of length n: (n, kept...).
+  IntList perm(axes.begin(), axes.end());
+  Shape flat{1};
+  for (int64_t a : axes) flat[0] *= x[0].shape()[a];
+  for (int64_t a = 0; a < x[0].rank(); ++a) {
+    if (std::find(axes.begin(), axes.end(), a) != axes.end()) continue;
+    perm.push_back(a);
+    flat.push_back(x[0].shape()[a]);
+  }
+  Tensor p = reshape(transpose(x[0], perm), flat), tp = reshape(transpose(t[0], perm), flat);
+  for (int64_t n = flat[0]; n > 1; n = (n + 1) / 2) {
+    if (n % 2) {  // an odd length pairs its last element with a 1 (tangent 0)
+      Shape one = p.shape();
+      one[0] = 1;
+      // Constants, not functions of tp: the tangent stays linear for transposition.
+      p = concatenate({p, full_like(slice_axis0(p, 0, 1), 1.0)}, 0);
+      tp = concatenate({tp, zeros(one, tp.dtype())}, 0);
+    }
+    const int64_t h = (n + 1) / 2;
+    Tensor a = slice_axis0(p, 0, h), b = slice_axis0(p, h, 2 * h);
+    Tensor ta = slice_axis0(tp, 0, h), tb = slice_axis0(tp, h, 2 * h);
+    tp = ta * b + a * tb;
+    p = a * b;
+  }
+  return {{out}, {reshape(tp, out.shape())}};
 }
 
 // Batching: the batch axis moves to the front and the reduced axes shift past it.
@@ -227,7 +262,10 @@ Tensor as_float(const Tensor& x) { return is_floating(x.dtype()) ? x : astype(x,
 std::span<const PrimitiveRules> reduction_rules() { return kRules; }
 
 Tensor sum(const Tensor& x) { return sum(x, all_axes(x)); }
-Tensor sum(const Tensor& x, IntList axes, bool keepdims) { return reduce(P::reduce_sum, x, axes, keepdims, "sum axis"); }
+// jnp.sum and jnp.prod of booleans count: they convert to int32 first (as JAX's jaxpr shows).
+Tensor sum(const Tensor& x, IntList axes, bool keepdims) {
+  return reduce(P::reduce_sum, x.dtype() == DType::boolean ? astype(x, DType::i32) : x, axes, keepdims, "sum axis");
+}
 Tensor sum(const Tensor& x, int64_t axis, bool keepdims) { return sum(x, IntList{axis}, keepdims); }
 Tensor max(const Tensor& x) { return max(x, all_axes(x)); }
 Tensor max(const Tensor& x, IntList axes, bool keepdims) { return reduce(P::reduce_max, x, axes, keepdims, "max axis"); }
@@ -235,7 +273,9 @@ Tensor max(const Tensor& x, int64_t axis, bool keepdims) { return max(x, IntList
 Tensor min(const Tensor& x) { return min(x, all_axes(x)); }
 Tensor min(const Tensor& x, IntList axes, bool keepdims) { return reduce(P::reduce_min, x, axes, keepdims, "min axis"); }
 Tensor min(const Tensor& x, int64_t axis, bool keepdims) { return min(x, IntList{axis}, keepdims); }
-Tensor prod(const Tensor& x, IntList axes, bool keepdims) { return reduce(P::reduce_prod, x, axes, keepdims, "prod axis"); }
+Tensor prod(const Tensor& x, IntList axes, bool keepdims) {
+  return reduce(P::reduce_prod, x.dtype() == DType::boolean ? astype(x, DType::i32) : x, axes, keepdims, "prod axis");
+}
 
 Tensor mean(const Tensor& x) { return mean(x, all_axes(x)); }
 Tensor mean(const Tensor& x, int64_t axis, bool keepdims) { return mean(x, IntList{axis}, keepdims); }

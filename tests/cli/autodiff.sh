@@ -79,6 +79,20 @@ expect_close "grad of a multi-line program" '{"out": 2.5, "grad": {"x": [1, -2]}
   -- grad $'y = x * x  # squares\nsum(y) / 2' --at 'x=[1, -2]'
 expect_close "grad of an expression starting with '-'" '{"out": -4, "grad": {"x": -4}}' \
   -- grad --at x=2 -- '-x**2'
+expect_close "an expression starting with '-' placed first, before its options" \
+  '{"out": -2.07944155, "grad": {"p": [-1, -0.5, -0.25]}}' -- grad '-sum(log(p))' --at 'p=[1,2,4]'
+expect_close "grad of prod is exact at a zero" '{"out": 0, "grad": {"x": [0, 0, 8, 0]}}' \
+  -- grad 'prod(x)' --at 'x=[1,2,0,4]'
+expect_close "jvp of prod is exact at a zero" '{"out": 0, "tangent": 8}' \
+  -- jvp 'prod(x)' --at 'x=[1,2,0,4]' --tangent 'x=[0,0,1,0]'
+expect_exact "sum of booleans counts in int32, as jnp.sum" \
+  '{ lambda ; a:f32[3]. let b:bool[3] = gt a 0.0; c:i32[3] = convert_element_type[new_dtype=int32 weak_type=False] b; d:i32[] = reduce_sum[axes=(0,)] c in (d,) }' \
+  -- jaxpr 'sum(x > 0)' --var 'x=f32[3]'
+expect_error "a statement whose value is dropped" "1:1: this statement's value is never used" \
+  -- grad $'sum(x*x)\n+1' --at x=[1]
+expect_error "a unicode character is shown as itself" "1:1: unexpected character 'λ' (U+03BB)" \
+  -- grad 'λ * 2' --at x=1
+if ! "$cli" grad --help | grep -q 'logsumexp(x, axis=..., keepdims=...)'; then fail "grad --help lists no functions"; fi
 expect_close "grad of logsumexp is softmax" \
   '{"out": 3.40760596, "grad": {"x": [0.0900305732, 0.244728471, 0.665240956]}}' \
   -- grad 'logsumexp(x)' --at x=[1,2,3]

@@ -34,7 +34,7 @@ repeat() { local s="" i; for ((i = 0; i < $2; i++)); do s+="$1"; done; printf '%
 # (Linux caps one argument at 128 KiB, hence 50k and not more.)
 expect_error "50k nested parentheses" "nested too deeply" \
   -- jaxpr "$(repeat '(' 50000)x$(repeat ')' 50000)" --var x=f32[]
-expect_error "a 20k-term sum" "nested too deeply" -- jaxpr "x$(repeat ' + x' 20000)" --var x=f32[]
+expect_error "a 20k-term sum" "expression too long" -- jaxpr "x$(repeat ' + x' 20000)" --var x=f32[]
 expect_error "nested calls" "nested too deeply" -- grad "$(repeat 'sin(' 5000)x$(repeat ')' 5000)" --at x=1
 expect_error "unknown function" "unknown function 'frobnicate'" -- grad 'frobnicate(x)' --at x=1
 expect_error "unknown keyword" "1:8: sum() got an unexpected keyword argument 'axes' (did you mean 'axis'?)" \

@@ -208,6 +208,31 @@ class AutodiffTest : public QObject {
     QVERIFY_NEAR(g, {0, 0, 1});
   }
 
+  // The case: d prod(x) at [1, 2, 0, 4] is [0, 0, 8, 0], not NaN where x is 0; in reverse
+  // mode (grad) and forward mode (jvp with each basis vector), over all axes and over one axis.
+  void prodDerivativeAtZeros() {
+    auto f = [](const Tensor& x) { return prod(x, {0}); };
+    QVERIFY_NEAR(grad(f)(vec({1, 2, 0, 4})), {0, 0, 8, 0});
+    QVERIFY_NEAR(grad(f)(vec({1, 0, 0, 4})), {0, 0, 0, 0});
+    QVERIFY_NEAR(grad(f)(vec({3, 2, 5})), {10, 15, 6});
+    for (int i = 0; i < 4; ++i) {
+      std::vector<float> e(4, 0.0f);
+      e[static_cast<size_t>(i)] = 1;
+      auto [out, tangent] = jvp(f, {vec({1, 2, 0, 4})}, {vec(e)});
+      QCOMPARE(out.leaf().item(), 0.0);
+      QCOMPARE(tangent.leaf().item(), i == 2 ? 8.0 : 0.0);
+    }
+    // Over axis 1 of a matrix: each row's product differentiated separately.
+    auto rows = [](const Tensor& m) { return sum(prod(m, {1})); };
+    QVERIFY_NEAR(grad(rows)(mat({1, 0, 3, 2, 5, 1}, {2, 3})), {0, 3, 0, 5, 2, 10});
+  }
+
+  void sumOfBooleansCounts() {
+    Tensor n = sum(vec({-1, 2, 0, 3}) > 0.0);
+    QCOMPARE(n.dtype(), DType::i32);
+    QCOMPARE(n.item(), 2.0);
+  }
+
   void gradThroughWhere() {
     auto f = [](const Tensor& x) { return sum(where(x > 0.0, x * x, -x)); };
     QVERIFY_NEAR(grad(f)(vec({-2, 3, 0.5})), {-1, 6, 1});
