@@ -251,56 +251,65 @@ std::vector<MetricPoint> RunStore::metrics(int64_t run, const std::string& name,
                                            int64_t to_step, size_t max_points) const {
   GS_CHECK(max_points >= 4, "metrics: max_points must be at least 4, got " + std::to_string(max_points));
   constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-  // The index (run_id, name, step) answers this from its own pages.
-  Stmt range(db_, path_,
-             "SELECT COUNT(*), MIN(step), MAX(step) FROM metrics WHERE run_id = ? AND name = ?"
-             " AND step BETWEEN ? AND ?");
-  range.bind(1, run).bind(2, name).bind(3, from_step).bind(4, to_step);
-  range.step();
-  const int64_t count = range.int64(0);
-  std::vector<MetricPoint> out;
-  if (count == 0) return out;
-  const int64_t lo = range.int64(1), hi = range.int64(2);
+  // The first and last step come from two seeks in the index (run_id, name, step); counting
+  // the rows would read all of its entries, so the single pass below keeps the raw rows too
+  // while they still fit in max_points.
+  const auto edge = [&](const char* dir) -> std::optional<int64_t> {
+    Stmt e(db_, path_,
+           std::string("SELECT step FROM metrics WHERE run_id = ? AND name = ? AND step BETWEEN ? AND ?"
+                       " ORDER BY step ") + dir + " LIMIT 1");
+    e.bind(1, run).bind(2, name).bind(3, from_step).bind(4, to_step);
+    return e.step() ? std::optional<int64_t>(e.int64(0)) : std::nullopt;
+  };
+  const std::optional<int64_t> first_step = edge("ASC");
+  if (!first_step) return {};
+  const int64_t lo = *first_step, hi = edge("DESC").value_or(lo);
+  // The pass reads (rowid, step, value) from the covering index only; epoch and wall_time are
+  // looked up afterwards for the rows kept. Rows of one step come in value order.
+  struct Row {
+    int64_t rowid, step;
+    double value;
+  };
   Stmt s(db_, path_,
-         "SELECT step, epoch, value, wall_time FROM metrics WHERE run_id = ? AND name = ?"
-         " AND step BETWEEN ? AND ? ORDER BY step, rowid");
+         "SELECT rowid, step, value FROM metrics WHERE run_id = ? AND name = ? AND step BETWEEN ? AND ?"
+         " ORDER BY step, value");
   s.bind(1, run).bind(2, name).bind(3, from_step).bind(4, to_step);
-  const auto read = [&] { return MetricPoint{s.int64(0), s.int64(1), s.is_null(2) ? kNaN : s.real(2), s.real(3)}; };
-  if (static_cast<uint64_t>(count) <= max_points) {
-    out.reserve(static_cast<size_t>(count));
-    while (s.step()) out.push_back(read());
-    return out;
-  }
+  std::vector<Row> raw, kept;
+  raw.reserve(max_points);
+  bool fits = true;
   // Buckets of equal step width; each keeps up to four rows, emitted in step order.
   const size_t buckets = max_points / 4;
   const double width = (static_cast<double>(hi) - static_cast<double>(lo) + 1.0) / static_cast<double>(buckets);
   struct Bucket {
-    MetricPoint first, min, max, last;
+    Row first, min, max, last;
     int64_t n = 0, i_first = 0, i_min = -1, i_max = -1, i_last = 0;
   };
   Bucket b;
   size_t current = 0;
   int64_t index = 0;
-  const auto emit = [&] {
+  const auto close_bucket = [&] {
     if (b.n == 0) return;
-    std::pair<int64_t, const MetricPoint*> picks[4] = {
+    std::pair<int64_t, const Row*> picks[4] = {
         {b.i_first, &b.first}, {b.i_min, &b.min}, {b.i_max, &b.max}, {b.i_last, &b.last}};
-    std::sort(std::begin(picks), std::end(picks),
-              [](const auto& x, const auto& y) { return x.first < y.first; });
+    std::sort(std::begin(picks), std::end(picks), [](const auto& x, const auto& y) { return x.first < y.first; });
     int64_t previous = -1;
     for (const auto& [i, p] : picks)
       if (i >= 0 && i != previous) {
-        out.push_back(*p);
+        kept.push_back(*p);
         previous = i;
       }
     b = Bucket{};
   };
-  out.reserve(max_points);
+  kept.reserve(max_points);
   while (s.step()) {
-    const MetricPoint p = read();
+    const Row p{s.int64(0), s.int64(1), s.is_null(2) ? kNaN : s.real(2)};
+    if (fits) {
+      fits = raw.size() < max_points;
+      if (fits) raw.push_back(p);
+    }
     const size_t k = std::min(buckets - 1, static_cast<size_t>((static_cast<double>(p.step) - lo) / width));
     if (k != current) {
-      emit();
+      close_bucket();
       current = k;
     }
     if (b.n == 0) {
@@ -316,15 +325,31 @@ std::vector<MetricPoint> RunStore::metrics(int64_t run, const std::string& name,
     ++b.n;
     ++index;
   }
-  emit();
+  if (!fits) close_bucket();
+  const std::vector<Row>& rows = fits ? raw : kept;
+  std::vector<MetricPoint> out;
+  out.reserve(rows.size());
+  Stmt rest(db_, path_, "SELECT epoch, wall_time FROM metrics WHERE rowid = ?");
+  for (const Row& r : rows) {
+    rest.bind(1, r.rowid);
+    if (rest.step()) out.push_back({r.step, rest.int64(0), r.value, rest.real(1)});  // else deleted meanwhile
+    rest.reset();
+  }
   return out;
 }
 
 std::vector<std::string> RunStore::metric_names(int64_t run) const {
-  Stmt s(db_, path_, "SELECT DISTINCT name FROM metrics WHERE run_id = ? ORDER BY name");
-  s.bind(1, run);
+  // One index seek per name (SELECT DISTINCT would read every row's index entry: 200k for a long run).
+  Stmt s(db_, path_, "SELECT name FROM metrics WHERE run_id = ? AND name > ? ORDER BY name LIMIT 1");
   std::vector<std::string> out;
-  while (s.step()) out.push_back(s.text(0));
+  std::string last;  // log_metric refuses empty names, so "" sorts before every stored one
+  for (;;) {
+    s.bind(1, run).bind(2, last);
+    if (!s.step()) break;
+    last = s.text(0);
+    out.push_back(last);
+    s.reset();
+  }
   return out;
 }
 

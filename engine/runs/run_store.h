@@ -220,8 +220,9 @@ class RunStore {
   // The rows with from_step <= step <= to_step, at most max_points of them (max_points >= 4):
   // when there are more, the step range is cut into max_points / 4 equal buckets and each
   // bucket keeps its first, lowest, highest and last row (in step order, without repeats), so
-  // spikes and the curve's ends survive. One indexed pass over the rows; NaN values (NULL) are
-  // kept as rows but never chosen as a bucket's min or max.
+  // spikes and the curve's ends survive. One pass over the covering index (run_id, name, step,
+  // value), then a lookup per point kept; NaN values (NULL) are kept as rows but never chosen as
+  // a bucket's min or max. Rows sharing a step come in value order.
   std::vector<MetricPoint> metrics(int64_t run, const std::string& name, int64_t from_step,
                                    int64_t to_step, size_t max_points) const;
   std::vector<std::string> metric_names(int64_t run) const;  // sorted

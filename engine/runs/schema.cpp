@@ -117,6 +117,10 @@ const std::vector<std::string>& migrations() {
       CREATE INDEX runs_by_best_test_accuracy ON runs(best_test_accuracy);
       CREATE INDEX runs_by_final_loss ON runs(final_loss);
       CREATE INDEX runs_by_duration ON runs(duration);
+      -- The curve index also holds the value, so a decimated curve (min/max per step bucket)
+      -- reads only index pages: half the I/O of a row lookup per point on a 200k-row run.
+      DROP INDEX metrics_by_run_name_step;
+      CREATE INDEX metrics_by_run_name_step ON metrics(run_id, name, step, value);
       )sql",
   };
   return steps;

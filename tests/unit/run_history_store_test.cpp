@@ -279,6 +279,19 @@ class RunHistoryStoreTest : public QObject {
     QVERIFY(std::isnan(small[10].value));
     QVERIFY(store.metrics(id, "nope", 0, n, 100).empty());
     QVERIFY(contains(error_of([&] { store.metrics(id, "train/loss", 0, n, 2); }), "max_points"));
+    // The decimating pass reads the covering index only (schema 3 added value to it).
+    sqlite3* raw = nullptr;
+    sqlite3_open(store.path().c_str(), &raw);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(raw,
+                       "EXPLAIN QUERY PLAN SELECT rowid, step, value FROM metrics WHERE run_id = 1 AND name = 'x'"
+                       " AND step BETWEEN 0 AND 9 ORDER BY step, value",
+                       -1, &st, nullptr);
+    std::string plan;
+    while (sqlite3_step(st) == SQLITE_ROW) plan += reinterpret_cast<const char*>(sqlite3_column_text(st, 3));
+    sqlite3_finalize(st);
+    sqlite3_close(raw);
+    QVERIFY2(contains(plan, "COVERING INDEX metrics_by_run_name_step") && !contains(plan, "TEMP B-TREE"), plan.c_str());
   }
 
   void configDiffShowsDifferences() {

@@ -313,8 +313,17 @@ bool RunHistoryPanel::pollNow() {
   }
   if (v == lastVersion_) return false;
   lastVersion_ = v;
+  // Only a run still being written (or one that just ended) has new rows for the chart.
+  const auto anyRunning = [this] {
+    for (qint64 id : shownRuns_) {
+      const auto* s = model_->summary(model_->rowOfRun(id));
+      if (!s || s->status == RunStatus::running) return true;
+    }
+    return false;
+  };
+  const bool wasRunning = anyRunning();
   model_->refreshLoaded();
-  overlay_->reload();
+  if (wasRunning || anyRunning()) overlay_->reload();
   if (!details_->isAncestorOf(focusWidget())) details_->showRun(currentRun());
   updateCountLabel();
   updateActions();
