@@ -4,6 +4,8 @@
 #include <QAbstractItemModelTester>
 #include <QCheckBox>
 #include <QLineEdit>
+#include <QMenu>
+#include <QToolButton>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -98,7 +100,28 @@ class RunHistoryTest : public QObject {
     model.setTextFilter(QStringLiteral("cnn"));
     model.setStatusFilter({RunStatus::stopped, RunStatus::failed});
     QCOMPARE(model.rowCount(), 2);
-    model.refreshLoaded();
+    model.refreshLoaded();  // nothing changed: rows updated in place
+    {
+      // A new run sorted last joins the loaded rows (insert); one sorted first resets them.
+      RunStore other(path.toStdString());
+      model.setTextFilter({});
+      model.setStatusFilter({});
+      model.sort(RunTableModel::Created, Qt::AscendingOrder);
+      QTRY_COMPARE(model.rowCount(), 6);
+      other.create_run({.name = "appended"});
+      model.refreshLoaded();
+      QCOMPARE(model.rowCount(), 7);
+      QCOMPARE(model.index(6, RunTableModel::Name).data().toString(), QStringLiteral("appended"));
+      model.sort(RunTableModel::Created, Qt::DescendingOrder);
+      other.create_run({.name = "first"});
+      model.refreshLoaded();
+      QCOMPARE(model.index(0, RunTableModel::Name).data().toString(), QStringLiteral("first"));
+      other.delete_run(7);
+      other.delete_run(8);
+      model.refreshLoaded();
+      model.setTextFilter(QStringLiteral("cnn"));
+      model.setStatusFilter({RunStatus::stopped, RunStatus::failed});
+    }
     QVERIFY(model.setData(model.index(0, RunTableModel::Name), QStringLiteral("renamed")));
     QCOMPARE(store.get_run(model.runId(0)).name, std::string("renamed"));
     QVERIFY(!model.setData(model.index(0, RunTableModel::Status), QStringLiteral("x")));
@@ -160,6 +183,15 @@ class RunHistoryTest : public QObject {
     filter->setText(QStringLiteral("MLP"));  // model or name, any case
     QCOMPARE(panel.runCount(), 2);
     filter->clear();
+    // The status menu's checkable entries build the status set.
+    auto* button = panel.findChild<QToolButton*>(QStringLiteral("Statusfilter"));
+    QVERIFY(button && button->menu());
+    for (QAction* a : button->menu()->actions())
+      if (a->text() == "finished" || a->text() == "failed") a->setChecked(true);
+    QCOMPARE(panel.runCount(), 4);
+    QCOMPARE(button->text(), QStringLiteral("Status: finished, failed"));
+    for (QAction* a : button->menu()->actions()) a->setChecked(false);
+    QCOMPARE(panel.runCount(), 6);
     panel.tableModel()->setStatusFilter({RunStatus::finished});
     QCOMPARE(panel.runCount(), 3);
     panel.tableModel()->setStatusFilter({RunStatus::stopped, RunStatus::interrupted});

@@ -71,12 +71,14 @@ void RunTableModel::refreshLoaded() {
   qint64 total = 0;
   try {
     total = store_->count_runs(query(0, 0));
-    rows = store_->list_summaries(query(0, std::max<int64_t>(static_cast<int64_t>(rows_.size()), pageSize_)));
+    // Everything loaded: runs added since join at once (up to a page); else the loaded window.
+    const auto loaded = static_cast<int64_t>(rows_.size());
+    const int64_t limit = loaded >= total_ ? loaded + pageSize_ : std::max<int64_t>(loaded, pageSize_);
+    rows = store_->list_summaries(query(0, limit));
   } catch (const std::exception& e) {
     emit errorOccurred(QString::fromUtf8(e.what()));
     return;
   }
-  // The loaded window may have grown by new runs; keep it no longer than it was (at least a page).
   bool same = rows.size() >= rows_.size();
   for (size_t i = 0; same && i < rows_.size(); ++i) same = rows[i].id == rows_[i].id;
   if (same) {
