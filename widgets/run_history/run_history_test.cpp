@@ -2,7 +2,9 @@
 // the overlay chart, the config diff, editing, delete with checkpoint files, CSV export and the
 // live update from another connection, all offscreen over a temporary database.
 #include <QAbstractItemModelTester>
+#include <QApplication>
 #include <QCheckBox>
+#include <QProcess>
 #include <QLineEdit>
 #include <QMenu>
 #include <QToolButton>
@@ -367,6 +369,28 @@ class RunHistoryTest : public QObject {
     QVERIFY(!panel.pollNow());  // nothing new since
   }
 
+  void showsRunsAnotherProcessWrites() {
+    const QString path = freshDb();
+    { RunStore store(path.toStdString()); fill(store); }
+    gs::RunHistoryPanel panel;
+    panel.setDatabasePath(path);
+    panel.selectRuns({1});
+    // This test program again, as a writer process (see main below).
+    QProcess writer;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("GS_HISTORY_WRITER_DB"), path);
+    writer.setProcessEnvironment(env);
+    writer.start(QCoreApplication::applicationFilePath(), {});
+    QVERIFY(writer.waitForFinished(30000));
+    QCOMPARE(writer.exitCode(), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(panel.runCount(), 7, 3000);
+    const int row = panel.tableModel()->rowOfRun(7);
+    QVERIFY(row >= 0);
+    QCOMPARE(panel.tableModel()->index(row, RunTableModel::Name).data().toString(), QStringLiteral("from-process"));
+    QCOMPARE(panel.tableModel()->index(row, RunTableModel::BestAccuracy).data().toString(), QStringLiteral("77.00 %"));
+    QCOMPARE(panel.selectedRuns(), QList<qint64>({1}));
+  }
+
   void rendersWithTwoRunsOverlaid() {
     const QString path = freshDb();
     { RunStore store(path.toStdString()); fill(store); }
@@ -384,5 +408,21 @@ class RunHistoryTest : public QObject {
   }
 };
 
-QTEST_MAIN(RunHistoryTest)
+// With GS_HISTORY_WRITER_DB set, the program is the other process of
+// showsRunsAnotherProcessWrites: it records one finished run there, as gradient-cli train would.
+int main(int argc, char** argv) {
+  const QByteArray writerDb = qgetenv("GS_HISTORY_WRITER_DB");
+  if (!writerDb.isEmpty()) {
+    RunStore store(writerDb.toStdString());
+    const int64_t id = store.create_run({.name = "from-process", .config = config("mlp", "sgd", 0.2, 16)});
+    for (int step = 1; step <= 20; ++step) store.log_metric(id, step, step / 10, "train/loss", 1.0 / step, step);
+    store.log_metric(id, 20, 2, "test/accuracy", 0.77, 20);
+    store.finish_run(id, {{"test/accuracy", 0.77}});
+    return 0;
+  }
+  QApplication app(argc, argv);
+  RunHistoryTest test;
+  QTEST_SET_MAIN_SOURCE_PATH
+  return QTest::qExec(&test, argc, argv);
+}
 #include "run_history_test.moc"
