@@ -6,6 +6,7 @@
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QVBoxLayout>
 #include <set>
 
 #include "widgets/common/controls.h"
@@ -30,13 +31,18 @@ RunDetailsView::RunDetailsView(QWidget* parent) : QWidget(parent) {
   tags_ = named(new QLineEdit, tr("Run tags"), tr("Tags, separated by commas (Save writes them)"));
   notes_ = named(new QPlainTextEdit, tr("Run notes"), tr("Free-form notes about the run (Save writes them)"));
   notes_->setMinimumHeight(48);
+  notes_->setMaximumHeight(120);
   status_ = valueLabel(tr("Run status"), tr("The run's status"));
   error_ = valueLabel(tr("Run error"), tr("Why the run failed or stopped"));
   metrics_ = valueLabel(tr("Final metrics"), tr("The metrics recorded when the run ended"));
   checkpoints_ = valueLabel(tr("Checkpoints"), tr("The run's checkpoint files"));
   save_ = named(new QPushButton(tr("Save")), tr("Save run details"), tr("Write the name, tags and notes"));
-  auto* form = new QFormLayout(this);
-  form->setContentsMargins(4, 0, 0, 0);
+  auto* outer = new QVBoxLayout(this);
+  outer->setContentsMargins(4, 4, 4, 4);
+  auto* form = new QFormLayout;
+  outer->addLayout(form);
+  outer->addStretch(1);  // spare height below the rows, not between them
+  form->setContentsMargins(0, 0, 0, 0);
   form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
   form->addRow(tr("Name"), name_);
   form->addRow(tr("Tags"), tags_);

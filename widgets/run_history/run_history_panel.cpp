@@ -16,6 +16,7 @@
 #include <QMenu>
 #include <QMessageBox>
 #include <QSaveFile>
+#include <QScrollArea>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableView>
@@ -127,7 +128,11 @@ RunHistoryPanel::RunHistoryPanel(QWidget* parent) : QWidget(parent) {
   diffLayout->addWidget(diffTable_, 1);
   tabs_ = named(new QTabWidget, tr("Run comparison tabs"), tr("The config diff and the current run's details"));
   tabs_->addTab(diffBox, tr("Config diff"));
-  tabs_->addTab(details_, tr("Details"));
+  auto* detailsScroll = new QScrollArea;  // many checkpoints or long errors scroll, never clip
+  detailsScroll->setWidget(details_);
+  detailsScroll->setWidgetResizable(true);
+  detailsScroll->setFrameShape(QFrame::NoFrame);
+  tabs_->addTab(detailsScroll, tr("Details"));
   auto* bottom = new QSplitter(Qt::Horizontal);
   bottom->addWidget(titled(tr("Compare curves"), overlay_));
   bottom->addWidget(tabs_);

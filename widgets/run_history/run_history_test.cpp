@@ -9,6 +9,7 @@
 #include <QMenu>
 #include <QToolButton>
 #include <QSignalSpy>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -403,7 +404,11 @@ class RunHistoryTest : public QObject {
     const QPixmap shot = panel.grab();
     QCOMPARE(shot.size(), QSize(1280, 800));
     const QByteArray out = qgetenv("GS_HISTORY_SCREENSHOT");
-    if (!out.isEmpty()) QVERIFY(shot.save(QString::fromLocal8Bit(out)));
+    if (!out.isEmpty()) {
+      QVERIFY(shot.save(QString::fromLocal8Bit(out)));
+      panel.tabs()->setCurrentIndex(1);  // the details pane too, beside it
+      QVERIFY(panel.grab().save(QString::fromLocal8Bit(out).replace(".png", "-details.png")));
+    }
     QVERIFY(panel.overlay()->plot()->graphCount() == 2);
   }
 };
