@@ -1,7 +1,9 @@
 // RunStore: opening (pragmas, migrations, interrupted runs) and every write.
 #include "engine/runs/run_store.h"
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -21,6 +23,43 @@ namespace {
 
 constexpr std::array<std::string_view, 6> kStatusNames = {"running",  "finished", "stopped",
                                                           "failed",   "diverged", "interrupted"};
+
+// The summary columns create_run fills from the config (RunConfig::to_json's layout) and the
+// model spec; any field of the wrong type is left empty rather than refused.
+struct ConfigSummary {
+  std::string model, optimizer;
+  std::optional<double> lr;
+  std::optional<int64_t> batch_size, epochs;
+};
+
+ConfigSummary summarize(const nlohmann::json& config, const nlohmann::json& spec) {
+  ConfigSummary c;
+  const auto text = [](const nlohmann::json& j, const char* key) -> std::string {
+    return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
+  };
+  c.model = text(spec, "name");
+  if (c.model.empty() && config.is_object() && config.contains("model"))
+    c.model = config["model"].is_string() ? config["model"].get<std::string>() : text(config["model"], "name");
+  if (!config.is_object()) return c;
+  if (config.contains("optimizer")) {
+    const nlohmann::json& o = config["optimizer"];
+    c.optimizer = text(o, "name");
+    if (o.is_object() && o.contains("lr") && o["lr"].is_number()) c.lr = o["lr"].get<double>();
+  }
+  if (config.contains("batch_size") && config["batch_size"].is_number_integer())
+    c.batch_size = config["batch_size"].get<int64_t>();
+  if (config.contains("epochs") && config["epochs"].is_number_integer()) c.epochs = config["epochs"].get<int64_t>();
+  return c;
+}
+
+// What one flushed batch changes in a run's summary.
+struct BatchSummary {
+  std::optional<double> best_accuracy;
+  bool has_loss = false;
+  int64_t loss_step = 0;
+  double loss = 0;
+  std::optional<double> max_wall_time;
+};
 
 }  // namespace
 
@@ -150,10 +189,18 @@ int64_t RunStore::create_run(const RunInfo& info) {
   Transaction tx(db_, path_);
   Stmt ins(db_, path_,
            "INSERT INTO runs (name, created, status, config_json, model_spec_json, dataset, backend,"
-           " device, seed, notes, writer_pid, writer_token) VALUES (?,?,'running',?,?,?,?,?,?,?,?,?)");
+           " device, seed, notes, writer_pid, writer_token, model, optimizer, lr, batch_size, epochs)"
+           " VALUES (?,?,'running',?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   ins.bind(1, info.name).bind(2, detail::iso_now()).bind(3, info.config.dump());
   ins.bind(4, info.model_spec.dump()).bind(5, info.dataset).bind(6, info.backend);
   ins.bind(7, info.device).bind(8, info.seed).bind(9, info.notes).bind(10, me.pid).bind(11, me.token);
+  const ConfigSummary c = summarize(info.config, info.model_spec);
+  ins.bind(12, c.model).bind(13, c.optimizer);
+  if (c.lr)
+    ins.bind(14, *c.lr);
+  else
+    ins.bind_null(14);
+  ins.bind(15, c.batch_size).bind(16, c.epochs);
   ins.run();
   const int64_t id = sqlite3_last_insert_rowid(db_);
   Stmt tag(db_, path_, "INSERT OR IGNORE INTO run_tags (run_id, tag) VALUES (?, ?)");
@@ -189,11 +236,41 @@ void RunStore::flush() {
     Transaction tx(db_, path_);
     Stmt ins(db_, path_,
              "INSERT INTO metrics (run_id, step, epoch, name, value, wall_time) VALUES (?,?,?,?,?,?)");
+    std::map<int64_t, BatchSummary> touched;
     for (const PendingMetric& m : pending_) {
       // NaN binds as NULL (SQLite has no NaN); metrics() reads NULL back as NaN.
       ins.bind(1, m.run).bind(2, m.step).bind(3, m.epoch).bind(4, m.name).bind(5, m.value).bind(6, m.wall_time);
       ins.run();
       ins.reset();
+      BatchSummary& b = touched[m.run];
+      if (m.name == "test/accuracy" && !std::isnan(m.value))
+        b.best_accuracy = b.best_accuracy ? std::max(*b.best_accuracy, m.value) : m.value;
+      if (m.name == "train/loss" && (!b.has_loss || m.step >= b.loss_step)) {
+        b.has_loss = true;
+        b.loss_step = m.step;
+        b.loss = m.value;
+      }
+      b.max_wall_time = b.max_wall_time ? std::max(*b.max_wall_time, m.wall_time) : m.wall_time;
+    }
+    // The history table's summary columns follow the rows: the best accuracy only rises, the
+    // loss is the batch's last unless a row of a later step is already stored (out of order).
+    Stmt up(db_, path_,
+            "UPDATE runs SET"
+            " best_test_accuracy = CASE WHEN ?1 IS NOT NULL AND (best_test_accuracy IS NULL OR ?1 > best_test_accuracy)"
+            "   THEN ?1 ELSE best_test_accuracy END,"
+            " final_loss = CASE WHEN ?2 AND NOT EXISTS (SELECT 1 FROM metrics WHERE run_id = ?5"
+            "   AND name = 'train/loss' AND step > ?3) THEN ?4 ELSE final_loss END,"
+            " duration = CASE WHEN finished IS NULL AND (duration IS NULL OR ?6 > duration) THEN ?6 ELSE duration END"
+            " WHERE id = ?5");
+    for (const auto& [run, b] : touched) {
+      if (b.best_accuracy)
+        up.bind(1, *b.best_accuracy);
+      else
+        up.bind_null(1);
+      up.bind(2, int64_t{b.has_loss}).bind(3, b.loss_step).bind(4, b.loss).bind(5, run);
+      up.bind(6, b.max_wall_time.value_or(0.0));
+      up.run();
+      up.reset();
     }
     tx.commit();
   } catch (const Error& e) {
@@ -215,6 +292,7 @@ void RunStore::set_status(int64_t run, RunStatus status, const std::string& erro
     up.bind(3, detail::iso_now());
   up.bind(4, run).run();
   if (sqlite3_changes(db_) != 1) require_run(run);
+  refresh_summary(run);
 }
 
 void RunStore::finish_run(int64_t run, const std::map<std::string, double>& final_metrics) {
@@ -224,6 +302,27 @@ void RunStore::finish_run(int64_t run, const std::map<std::string, double>& fina
           "UPDATE runs SET status = 'finished', finished = ?, final_metrics_json = ? WHERE id = ?");
   up.bind(1, detail::iso_now()).bind(2, nlohmann::json(final_metrics).dump()).bind(3, run).run();
   if (sqlite3_changes(db_) != 1) require_run(run);
+  refresh_summary(run);
+}
+
+void RunStore::refresh_summary(int64_t run) {
+  // The same rules as migration 3's backfill (schema.cpp), for one run.
+  Stmt up(db_, path_,
+          "UPDATE runs SET"
+          " best_test_accuracy = (SELECT MAX(v) FROM ("
+          "   SELECT value AS v FROM metrics WHERE run_id = runs.id AND name = 'test/accuracy'"
+          "   UNION ALL SELECT CASE WHEN json_valid(final_metrics_json)"
+          "     THEN json_extract(final_metrics_json, '$.\"test/accuracy\"') END)),"
+          " final_loss = COALESCE((SELECT value FROM metrics WHERE run_id = runs.id AND name = 'train/loss'"
+          "   ORDER BY step DESC, rowid DESC LIMIT 1),"
+          "   CASE WHEN json_valid(final_metrics_json) THEN COALESCE("
+          "     json_extract(final_metrics_json, '$.\"train/loss\"'),"
+          "     json_extract(final_metrics_json, '$.\"test/loss\"')) END),"
+          " duration = CASE WHEN finished IS NOT NULL AND finished <> ''"
+          "   THEN (julianday(finished) - julianday(created)) * 86400.0"
+          "   ELSE (SELECT MAX(wall_time) FROM metrics WHERE run_id = runs.id) END"
+          " WHERE id = ?");
+  up.bind(1, run).run();
 }
 
 void RunStore::add_checkpoint(int64_t run, int64_t step, const std::string& path) {
@@ -254,6 +353,7 @@ void RunStore::resume_run(int64_t run, int64_t step) {
           "UPDATE runs SET status = 'running', finished = NULL, error = '', writer_pid = ?, writer_token = ?"
           " WHERE id = ?");
   up.bind(1, me.pid).bind(2, me.token).bind(3, run).run();
+  refresh_summary(run);  // the deleted rows may have held the best accuracy or the last loss
   tx.commit();
   known_runs_.insert(run);
 }

@@ -71,16 +71,46 @@ struct RunRecord {
   int64_t writer_pid = 0;
 };
 
+// One row of the history table, read from the summary columns (schema version 3) without
+// parsing any JSON. Optional fields are empty where the run's config or metrics lack them.
+struct RunSummary {
+  int64_t id = 0;
+  std::string name{};
+  RunStatus status = RunStatus::running;
+  std::string created{};   // ISO 8601 UTC
+  std::string finished{};  // "" while running
+  std::string model{};     // the model spec's name ("mlp"), else the config's "builtin:..." text
+  std::string dataset{};
+  std::string optimizer{};  // config optimizer.name
+  std::optional<double> lr{};            // config optimizer.lr
+  std::optional<int64_t> batch_size{};   // config batch_size
+  std::optional<int64_t> epochs{};       // config epochs
+  // The highest test/accuracy logged so far (or in the final metrics).
+  std::optional<double> best_test_accuracy{};
+  // The last train/loss row (highest step) flushed so far; a run that logged no train/loss rows
+  // takes its final metrics' train/loss, else test/loss. Empty (NULL) for a NaN loss.
+  std::optional<double> final_loss{};
+  // Finished runs: finished - created. Running ones: the largest wall_time flushed so far.
+  std::optional<double> duration_seconds{};
+  std::vector<std::string> tags{};  // sorted
+  std::string notes{};
+  std::string error{};
+};
+
 // One page of the history table.
 struct RunQuery {
   int64_t offset = 0;
   int64_t limit = 100;
-  // One of: id, name, created, finished, status, dataset, backend, device. Anything else throws.
+  // One of: id, name, created, finished, status, dataset, backend, device, model, optimizer, lr,
+  // batch_size, epochs, best_test_accuracy, final_loss, duration, tags (the first tag
+  // alphabetically). Anything else throws. Ties are broken by id in the same direction.
   std::string order_by = "created";
   bool descending = true;
   std::optional<RunStatus> status{};
-  // Case-insensitive (ASCII) substring of the name or of any tag; "" matches every run.
+  // Case-insensitive (ASCII) substring of the name, model, dataset or any tag; "" matches all.
   std::string search{};
+  // Only runs whose status is in this set ("" = no restriction); combines with `status` (AND).
+  std::set<RunStatus> statuses{};
 };
 
 struct MetricPoint {
@@ -89,6 +119,24 @@ struct MetricPoint {
   double value = 0;
   double wall_time = 0;
 };
+
+// config_diff(): one flattened config path ("optimizer.lr", "model.layers[1].features") and its
+// value in each run as text ("" where a run's config lacks the path).
+struct ConfigDiffRow {
+  std::string path{};
+  std::vector<std::string> values{};
+  bool differs = false;
+};
+
+struct ConfigDiff {
+  std::vector<int64_t> run_ids{};
+  std::vector<std::string> run_names{};
+  std::vector<ConfigDiffRow> rows{};  // sorted by path
+};
+
+// Flattens JSON to dotted paths: objects by key ("a.b"), arrays by index ("a[2]"); arrays of
+// scalars only stay whole, as compact JSON ("[28,28,1]"). Strings are unquoted.
+std::map<std::string, std::string> flatten_json(const nlohmann::json& j);
 
 struct Checkpoint {
   int64_t step = 0;
@@ -163,15 +211,36 @@ class RunStore {
 
   // --- queries -------------------------------------------------------------------------------
   std::vector<RunRecord> list_runs(const RunQuery& query = {}) const;
+  // The same page as summaries: two statements (the rows, then every tag of the page at once),
+  // no JSON parsed. This is what the history table shows.
+  std::vector<RunSummary> list_summaries(const RunQuery& query = {}) const;
   int64_t count_runs(const RunQuery& query = {}) const;  // ignores offset and limit
   RunRecord get_run(int64_t run) const;  // throws if there is no such run
   std::vector<MetricPoint> metrics(int64_t run, const std::string& name) const;  // by step
+  // The rows with from_step <= step <= to_step, at most max_points of them (max_points >= 4):
+  // when there are more, the step range is cut into max_points / 4 equal buckets and each
+  // bucket keeps its first, lowest, highest and last row (in step order, without repeats), so
+  // spikes and the curve's ends survive. One pass over the covering index (run_id, name, step,
+  // value), then a lookup per point kept; NaN values (NULL) are kept as rows but never chosen as
+  // a bucket's min or max. Rows sharing a step come in value order.
+  std::vector<MetricPoint> metrics(int64_t run, const std::string& name, int64_t from_step,
+                                   int64_t to_step, size_t max_points) const;
   std::vector<std::string> metric_names(int64_t run) const;  // sorted
   int64_t metric_count(int64_t run) const;  // committed rows of all names
   std::vector<Checkpoint> checkpoints(int64_t run) const;
   Comparison compare(const std::vector<int64_t>& runs) const;
+  // The runs' configs flattened (flatten_json) side by side; only the paths whose values differ
+  // between the runs unless all_rows. Throws for an unknown run.
+  ConfigDiff config_diff(const std::vector<int64_t>& runs, bool all_rows = false) const;
   // "step,epoch,name,value,wall_time" then one line per committed row, by name then step.
   std::string export_csv(int64_t run) const;
+  // Several runs in one CSV: "run_id,run_name,step,epoch,name,value,wall_time", the runs in the
+  // order given, each by name then step. Throws for an unknown run.
+  std::string export_csv(const std::vector<int64_t>& runs) const;
+
+  // SQLite's PRAGMA data_version: changes when another connection (this process or another)
+  // commits to the database, not on this connection's own writes. Cheap enough to poll.
+  int64_t data_version() const;
 
   // Marks runs whose writer process is gone as 'interrupted'; returns how many. Runs on open.
   int mark_interrupted_runs();
@@ -183,6 +252,8 @@ class RunStore {
     double value, wall_time;
   };
   void require_run(int64_t run) const;
+  // Recomputes a run's best accuracy, final loss and duration from its rows (and final metrics).
+  void refresh_summary(int64_t run);
   void check_writable(const std::string& what) const;
 
   RunStoreOptions options_;

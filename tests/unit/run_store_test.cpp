@@ -76,10 +76,10 @@ class RunStoreTest : public QObject {
   void schemaAndPragmas() {
     const std::string path = db("nested/dir/schema.db");  // directories are created
     RunStore store(path);
-    QCOMPARE(store.schema_version(), 2);
+    QCOMPARE(store.schema_version(), 3);
     RawDb raw(path);
     QCOMPARE(raw.text("PRAGMA journal_mode"), std::string("wal"));
-    QCOMPARE(raw.text("PRAGMA user_version"), std::string("2"));
+    QCOMPARE(raw.text("PRAGMA user_version"), std::string("3"));
     QCOMPARE(raw.text("SELECT count(*) FROM sqlite_master WHERE name IN "
                       "('runs','metrics','checkpoints','run_tags','metrics_by_run_name_step')"),
              std::string("5"));
@@ -106,7 +106,7 @@ class RunStoreTest : public QObject {
       raw.exec("INSERT INTO metrics VALUES (1, 0, 0, 'loss', 2.5, 0.1), (1, 1, 0, 'loss', 1.5, 0.2)");
     }
     RunStore store(path);
-    QCOMPARE(store.schema_version(), 2);
+    QCOMPARE(store.schema_version(), 3);
     // A version-1 run has no recorded writer, so a 'running' one cannot be alive.
     QCOMPARE(store.get_run(1).status, RunStatus::interrupted);
     QCOMPARE(store.get_run(2).status, RunStatus::finished);
