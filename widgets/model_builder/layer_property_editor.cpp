@@ -38,6 +38,8 @@ QSpinBox* intSpin(const FieldDef& f, const QString& name, const QString& tip) {
   spin->setRange(std::isfinite(lo) ? static_cast<int>(lo) : INT_MIN, std::isfinite(hi) ? static_cast<int>(hi) : INT_MAX);
   spin->setKeyboardTracking(false);  // a typed number is one edit, committed on Enter or focus out
   spin->setAccelerated(true);
+  spin->setMinimumWidth(60);
+  spin->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
   return spin;
 }
 
@@ -113,6 +115,7 @@ void LayerPropertyEditor::rebuild(const engine::nn::LayerDef* def) {
       Editor e = makeEditor(f);
       e.label = new QLabel(qstr(f.name) + (f.required() ? "*" : ""));
       e.label->setToolTip(fieldTip(f));
+      e.label->setMinimumWidth(e.label->sizeHint().width());  // the editors shrink, never the names
       e.label->setBuddy(e.first ? static_cast<QWidget*>(e.first) : e.widget);
       form->addRow(e.label, e.widget);
       editors_.push_back(e);

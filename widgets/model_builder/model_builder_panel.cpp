@@ -153,8 +153,7 @@ void ModelBuilderPanel::buildUi() {
   auto* left = new QSplitter(Qt::Vertical);
   left->addWidget(paletteBox);
   left->addWidget(editorBox);
-  left->setStretchFactor(0, 1);
-  left->setStretchFactor(1, 1);
+  left->setSizes({320, 420});
 
   table_ = named(new QTableView, "Layer list",
                  tr("The model's layers in order, with output shape and parameters (drag to reorder)"));
@@ -206,7 +205,7 @@ void ModelBuilderPanel::buildUi() {
   split->setStretchFactor(0, 0);
   split->setStretchFactor(1, 3);
   split->setStretchFactor(2, 2);
-  split->setSizes({250, 600, 380});
+  split->setSizes({300, 610, 350});
   layout->addWidget(split, 1);
 }
 
