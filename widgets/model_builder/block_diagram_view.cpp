@@ -6,6 +6,7 @@
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
+#include <QToolTip>
 
 #include "engine/nn/layer_catalog.h"
 #include "widgets/common/plot_style.h"
@@ -39,6 +40,14 @@ class BlockCanvas : public QWidget {
     view_->paintCanvas(p);
   }
   void mousePressEvent(QMouseEvent* e) override { view_->clickAt(e->position().toPoint()); }
+  bool event(QEvent* e) override {
+    if (e->type() != QEvent::ToolTip) return QWidget::event(e);
+    auto* help = static_cast<QHelpEvent*>(e);
+    const QString tip = view_->toolTipAt(help->pos());
+    if (tip.isEmpty()) QToolTip::hideText();
+    else QToolTip::showText(help->globalPos(), tip, this);
+    return true;
+  }
 
  private:
   BlockDiagramView* view_;
@@ -93,6 +102,19 @@ void BlockDiagramView::clickAt(const QPoint& pos) {
     emit rowClicked(r);
     return;
   }
+}
+
+QString BlockDiagramView::toolTipAt(const QPoint& pos) const {
+  if (!model_) return {};
+  const engine::nn::SpecReport& report = model_->report();
+  for (int r = 0; r < static_cast<int>(report.layers.size()); ++r) {
+    if (!blockRect(r).contains(pos)) continue;
+    const engine::nn::LayerReport& l = report.layers[r];
+    if (l.status != engine::nn::LayerStatus::ok) return qstr(l.message);
+    const engine::nn::LayerDef* def = engine::nn::find_layer(l.type);
+    return def ? qstr(l.name + " (" + l.type + "): " + def->doc) : QString();
+  }
+  return {};
 }
 
 void BlockDiagramView::keyPressEvent(QKeyEvent* event) {

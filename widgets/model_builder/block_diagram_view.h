@@ -19,6 +19,8 @@ class BlockDiagramView : public QScrollArea {
   // A layer's block in the scrolled canvas' coordinates (row -1: the input block).
   QRect blockRect(int row) const;
   QWidget* canvas() const { return widget(); }
+  // The block's message (an invalid layer) or the layer's doc, at a canvas position.
+  QString toolTipAt(const QPoint& pos) const;
 
  signals:
   void rowClicked(int row);

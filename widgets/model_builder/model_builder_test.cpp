@@ -8,6 +8,7 @@
 #include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QMimeData>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -270,6 +271,58 @@ class ModelBuilderTest : public QObject {
     p.selectLayer(11);
     QCOMPARE(diagram->currentRow(), 11);
     QVERIFY(diagram->canvas()->height() > diagram->viewport()->height());  // 12 blocks scroll
+  }
+
+  void templatesReplaceTheModel() {
+    gs::ModelBuilderPanel p;
+    auto* templates = p.findChild<QToolButton*>("Templates");
+    QVERIFY(templates && templates->menu());
+    const QList<QAction*> items = templates->menu()->actions();
+    QCOMPARE(items.size(), 4);
+    const std::map<QString, json> expected{{"MLP", engine::nn::builtin_spec("mlp")},
+                                           {"CNN", engine::nn::builtin_spec("cnn")},
+                                           {"Linear", engine::nn::builtin_spec("linear")}};
+    for (QAction* a : items) {
+      a->trigger();
+      if (a->text() == "Empty") {
+        QCOMPARE(layers(p).size(), size_t{0});
+        QVERIFY(p.isValid());
+        QVERIFY(p.findChild<QLabel*>("Totalparameters")->text().startsWith("Total: 0 parameters"));
+      } else {
+        QCOMPARE(dumped(p.spec()), dumped(expected.at(a->text())));
+        QVERIFY(p.isValid());
+      }
+    }
+    QCOMPARE(p.undoStack()->count(), 4);
+    p.undoStack()->undo();
+    QCOMPARE(dumped(p.spec()), dumped(engine::nn::builtin_spec("linear")));
+    auto* diagram = p.findChild<gs::BlockDiagramView*>("Blockdiagram");
+    QVERIFY(diagram->toolTipAt(diagram->blockRect(0).center()).contains("Fully connected"));
+  }
+
+  void everyControlHasAnAccessibleName() {
+    gs::ModelBuilderPanel p;
+    p.selectLayer(1);  // a dense layer: its field editors exist
+    QStringList unnamed;
+    for (QWidget* w : p.findChildren<QWidget*>()) {
+      const bool control = qobject_cast<QAbstractButton*>(w) || qobject_cast<QAbstractSpinBox*>(w) ||
+                           qobject_cast<QComboBox*>(w) || qobject_cast<QLineEdit*>(w) ||
+                           qobject_cast<QAbstractItemView*>(w) || qobject_cast<gs::BlockDiagramView*>(w);
+      // Parts of a composite control (a spin box's line edit, a table's corner button) are its own.
+      QWidget* up = w->parentWidget();
+      const bool part = up && (qobject_cast<QAbstractSpinBox*>(up) || qobject_cast<QComboBox*>(up) ||
+                               qobject_cast<QAbstractItemView*>(up) || qobject_cast<QAbstractItemView*>(up->parentWidget()));
+      if (control && !part && w->accessibleName().isEmpty()) unnamed << w->metaObject()->className() + QString(" ") + w->objectName();
+    }
+    QVERIFY2(unnamed.isEmpty(), qPrintable(unnamed.join(", ")));
+    for (const char* name : {"Add", "Remove", "Duplicate", "Moveup", "Movedown", "Templates", "Load", "Save"}) {
+      auto* b = p.findChild<QToolButton*>(name);
+      QVERIFY2(b && !b->toolTip().isEmpty(), name);
+    }
+    auto* features = p.findChild<QSpinBox*>("features");
+    QVERIFY(features);
+    QCOMPARE(features->accessibleName(), QString("features"));
+    QVERIFY(features->toolTip().contains("Number of output features"));
   }
 
   void shortcutsWorkOnThePanel() {
