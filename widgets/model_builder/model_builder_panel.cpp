@@ -11,6 +11,7 @@
 #include <QLineEdit>
 #include <QMenu>
 #include <QMessageBox>
+#include <QRegularExpression>
 #include <QSaveFile>
 #include <QScrollArea>
 #include <QSplitter>
@@ -33,6 +34,16 @@
 namespace gs {
 
 using json = nlohmann::json;
+
+namespace {
+// "28, 28, 1", as the input shape field shows and reads it.
+QString dimsText(const std::optional<engine::Shape>& shape) {
+  QStringList dims;
+  if (shape)
+    for (int64_t d : *shape) dims << QString::number(d);
+  return dims.join(", ");
+}
+}  // namespace
 
 ModelBuilderPanel::ModelBuilderPanel(QWidget* parent) : QWidget(parent) {
   model_ = new ModelSpecModel(this);
@@ -83,12 +94,24 @@ QWidget* ModelBuilderPanel::buildToolBar() {
   connect(downAction_, &QAction::triggered, this, [this] { moveCurrent(1); });
   button(downAction_, "Move down", tr("Move the selected layer down"));
   row->addSpacing(12);
-  QAction* undo = undo_->createUndoAction(this, tr("Undo"));
+  // Fixed button texts (the toolbar does not jump); the tooltip names the step.
+  auto* undo = new QAction(tr("Undo"), this);
   undo->setShortcut(QKeySequence::Undo);
+  connect(undo, &QAction::triggered, undo_, &QUndoStack::undo);
   button(undo, "Undo", tr("Undo the last edit"));
-  QAction* redo = undo_->createRedoAction(this, tr("Redo"));
+  auto* redo = new QAction(tr("Redo"), this);
   redo->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_Y), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z)});
+  connect(redo, &QAction::triggered, undo_, &QUndoStack::redo);
   button(redo, "Redo", tr("Redo the last undone edit"));
+  auto syncUndo = [=, this] {
+    undo->setEnabled(undo_->canUndo());
+    redo->setEnabled(undo_->canRedo());
+    undo->setToolTip(undo_->canUndo() ? tr("Undo %1 (Ctrl+Z)").arg(undo_->undoText()) : tr("Nothing to undo"));
+    redo->setToolTip(undo_->canRedo() ? tr("Redo %1 (Ctrl+Y)").arg(undo_->redoText()) : tr("Nothing to redo"));
+  };
+  connect(undo_, &QUndoStack::indexChanged, this, syncUndo);
+  connect(undo_, &QUndoStack::cleanChanged, this, syncUndo);
+  syncUndo();
   row->addSpacing(12);
   auto* templates = named(new QToolButton, "Templates", tr("Replace the model by a template (undoable)"));
   templates->setText(tr("Templates"));
@@ -117,8 +140,16 @@ QWidget* ModelBuilderPanel::buildToolBar() {
   row->addWidget(nameLabel);
   row->addWidget(name_);
   row->addStretch(1);
-  input_ = named(new QLabel, "Input shape", tr("The shape of one input example (without the batch axis)"));
+  auto* inputLabel = new QLabel(tr("Input:"));
+  input_ = named(new QLineEdit, "Input shape",
+                 tr("The shape of one input example without the batch axis, e.g. 28, 28, 1 (set by the data set when one is chosen)"));
+  input_->setMaximumWidth(120);
+  inputLabel->setBuddy(input_);
+  connect(input_, &QLineEdit::editingFinished, this, &ModelBuilderPanel::commitInputShape);
+  inputSource_ = new QLabel;
+  row->addWidget(inputLabel);
   row->addWidget(input_);
+  row->addWidget(inputSource_);
   return bar;
 }
 
@@ -341,8 +372,9 @@ void ModelBuilderPanel::onSpecChanged() {
   const engine::nn::SpecReport& r = model_->report();
   total_->setText(model_->totalText());
   if (!name_->hasFocus() || name_->text() == model_->modelName()) name_->setText(model_->modelName());
-  const QString shape = r.input_shape ? qstr(engine::nn::shape_tuple(*r.input_shape)) : tr("none");
-  input_->setText(model_->inputShape() ? tr("Input %1 (from the data set)").arg(shape) : tr("Input %1").arg(shape));
+  if (!input_->hasFocus()) input_->setText(dimsText(r.input_shape));
+  input_->setReadOnly(model_->inputShape().has_value());
+  inputSource_->setText(model_->inputShape() ? tr("(from the data set)") : QString());
   onCurrentRowChanged();
   emit specChanged();
   const bool ok = r.ok;
@@ -352,6 +384,26 @@ void ModelBuilderPanel::onSpecChanged() {
     problem_ = problem;
     emit validityChanged(ok, problem);
   }
+}
+
+void ModelBuilderPanel::commitInputShape() {
+  if (model_->inputShape()) return;  // the data set's shape rules
+  json shape = json::array();
+  for (const QString& part : input_->text().split(QRegularExpression("[,x× ]+"), Qt::SkipEmptyParts)) {
+    bool ok = false;
+    const qlonglong d = part.toLongLong(&ok);
+    if (!ok || d <= 0) {
+      message_->setText(tr("Input shape: \"%1\" is not a list of positive integers such as 28, 28, 1").arg(input_->text()));
+      message_->setVisible(true);
+      input_->setText(dimsText(model_->report().input_shape));
+      return;
+    }
+    shape.push_back(d);
+  }
+  const json& own = model_->ownSpec();
+  const json before = own.is_object() && own.contains("input_shape") ? own["input_shape"] : json();
+  if (shape.empty() || shape == before) return;
+  undo_->push(new SetInputShapeCommand(model_, shape));
 }
 
 void ModelBuilderPanel::onCurrentRowChanged() {

@@ -55,6 +55,7 @@ class ModelBuilderPanel : public QWidget {
   void chooseLoad();
   void chooseSave();
   void onSpecChanged();
+  void commitInputShape();
   void onCurrentRowChanged();
   void showMessage();
 
@@ -67,7 +68,8 @@ class ModelBuilderPanel : public QWidget {
   BlockDiagramView* diagram_ = nullptr;
   QLabel* total_ = nullptr;
   QLabel* message_ = nullptr;
-  QLabel* input_ = nullptr;
+  QLineEdit* input_ = nullptr;
+  QLabel* inputSource_ = nullptr;
   QLineEdit* name_ = nullptr;
   QAction* removeAction_ = nullptr;
   QAction* duplicateAction_ = nullptr;

@@ -172,6 +172,27 @@ class ModelBuilderTest : public QObject {
     QCOMPARE(cell(m, 1, ModelSpecModel::ParamsColumn), QString("33,280"));
     QCOMPARE(dumped(p.spec()["input_shape"]), QString("[8,8,1]"));
     QCOMPARE(p.undoStack()->count(), 1);  // not an undo step
+    auto* input = p.findChild<QLineEdit*>("Inputshape");
+    QCOMPARE(input->text(), QString("8, 8, 1"));
+    QVERIFY(input->isReadOnly());  // the data set's shape rules
+  }
+
+  void inputShapeWithoutADataSet() {
+    gs::ModelBuilderPanel p;
+    p.setSpec(engine::nn::builtin_spec("mlp"));
+    auto* input = p.findChild<QLineEdit*>("Inputshape");
+    QCOMPARE(input->text(), QString("28, 28, 1"));
+    QVERIFY(!input->isReadOnly());
+    input->setText("8x8x1");
+    emit input->editingFinished();
+    QCOMPARE(dumped(p.spec()["input_shape"]), QString("[8,8,1]"));
+    QCOMPARE(cell(listModel(p), 1, ModelSpecModel::ParamsColumn), QString("33,280"));
+    input->setText("8, -1");
+    emit input->editingFinished();
+    QCOMPARE(dumped(p.spec()["input_shape"]), QString("[8,8,1]"));
+    QVERIFY(p.findChild<QLabel*>("Layermessage")->text().contains("not a list of positive integers"));
+    p.undoStack()->undo();
+    QCOMPARE(dumped(p.spec()), dumped(engine::nn::builtin_spec("mlp")));
   }
 
   void invalidLayerIsFlagged() {

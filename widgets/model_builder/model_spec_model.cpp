@@ -123,6 +123,17 @@ void ModelSpecModel::setModelName(const QString& name) {
   emit specChanged();
 }
 
+void ModelSpecModel::setSpecField(const std::string& key, const json& value) {
+  if (!spec_.is_object()) spec_ = json::object();
+  if (value.is_null())
+    spec_.erase(key);
+  else
+    spec_[key] = value;
+  recheck();
+  if (rowCount() > 0) emit dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
+  emit specChanged();
+}
+
 void ModelSpecModel::setInputShape(std::optional<engine::Shape> shape) {
   inputShape_ = std::move(shape);
   recheck();

@@ -54,6 +54,8 @@ class ModelSpecModel : public QAbstractTableModel {
   void moveLayer(int from, int to);
   void setLayer(int row, const nlohmann::json& layer);
   void setModelName(const QString& name);
+  // Sets a top-level field of the spec ("input_shape"); a null value removes it.
+  void setSpecField(const std::string& key, const nlohmann::json& value);
   // The data set's example shape (without batch); nullopt: the spec's own input_shape.
   void setInputShape(std::optional<engine::Shape> shape);
   // Drops push commands here when set; otherwise they edit the model directly.

@@ -48,6 +48,14 @@ RenameModelCommand::RenameModelCommand(ModelSpecModel* model, const QString& nam
 void RenameModelCommand::redo() { model_->setModelName(after_); }
 void RenameModelCommand::undo() { model_->setModelName(before_); }
 
+SetInputShapeCommand::SetInputShapeCommand(ModelSpecModel* model, nlohmann::json shape)
+    : QUndoCommand(QObject::tr("Set input shape")), model_(model), after_(std::move(shape)) {
+  const nlohmann::json& own = model->ownSpec();
+  if (own.is_object() && own.contains("input_shape")) before_ = own["input_shape"];
+}
+void SetInputShapeCommand::redo() { model_->setSpecField("input_shape", after_); }
+void SetInputShapeCommand::undo() { model_->setSpecField("input_shape", before_); }
+
 ReplaceSpecCommand::ReplaceSpecCommand(ModelSpecModel* model, nlohmann::json spec, const QString& text)
     : QUndoCommand(text), model_(model), before_(model->ownSpec()), after_(std::move(spec)) {}
 void ReplaceSpecCommand::redo() { model_->resetSpec(after_); }

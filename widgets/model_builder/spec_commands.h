@@ -69,6 +69,18 @@ class RenameModelCommand : public QUndoCommand {
   QString before_, after_;
 };
 
+// Sets the spec's own input_shape (used when no data set gives one).
+class SetInputShapeCommand : public QUndoCommand {
+ public:
+  SetInputShapeCommand(ModelSpecModel* model, nlohmann::json shape);
+  void redo() override;
+  void undo() override;
+
+ private:
+  ModelSpecModel* model_;
+  nlohmann::json before_, after_;
+};
+
 // Replaces the whole spec (load a file, a template).
 class ReplaceSpecCommand : public QUndoCommand {
  public:
