@@ -18,7 +18,7 @@ using json = nlohmann::json;
 
 // One row per layer type; the order is layer_types()'s and the palette's within a category.
 std::vector<LayerDef> make_catalog() {
-  std::vector<LayerDef> rows{dense_def(),   conv_def(),     batch_norm_def(), dropout_def(),
+  std::vector<LayerDef> rows{dense_def(),    conv_def(),     batch_norm_def(), dropout_def(),
                              avg_pool_def(), max_pool_def(), flatten_def()};
   for (LayerDef& a : activation_defs()) rows.push_back(std::move(a));
   return rows;
@@ -39,10 +39,13 @@ bool in_range(const FieldDef& f, double v) {
   return (f.min_open ? v > f.min : v >= f.min) && (f.max_open ? v < f.max : v <= f.max);
 }
 
-bool positive_only(const FieldDef& f) { return f.min == 1 && !f.min_open && std::isinf(f.max); }
+bool positive_only(const FieldDef& f) {
+  return f.min == 1 && !f.min_open && std::isinf(f.max);
+}
 
 std::string range(const FieldDef& f) {
-  return std::string(f.min_open ? "(" : "[") + fmt(f.min) + ", " + fmt(f.max) + (f.max_open ? ")" : "]");
+  return std::string(f.min_open ? "(" : "[") + fmt(f.min) + ", " + fmt(f.max) +
+         (f.max_open ? ")" : "]");
 }
 
 bool integer_in_range(const FieldDef& f, const json& v) {
@@ -60,7 +63,8 @@ std::string FieldDef::expected() const {
     case FieldKind::boolean:
       return "true or false";
     case FieldKind::int_pair:
-      return positive_only(*this) ? "a list of 2 positive integers" : "a list of 2 integers in " + range(*this);
+      return positive_only(*this) ? "a list of 2 positive integers"
+                                  : "a list of 2 integers in " + range(*this);
     case FieldKind::choice: {
       std::vector<std::string> quoted;
       for (const std::string& c : choices) quoted.push_back("\"" + c + "\"");
@@ -84,10 +88,12 @@ std::optional<std::string> FieldDef::problem(const json& v) const {
       ok = v.is_boolean();
       break;
     case FieldKind::int_pair:
-      ok = v.is_array() && v.size() == 2 && integer_in_range(*this, v[0]) && integer_in_range(*this, v[1]);
+      ok = v.is_array() && v.size() == 2 && integer_in_range(*this, v[0]) &&
+           integer_in_range(*this, v[1]);
       break;
     case FieldKind::choice:
-      ok = v.is_string() && std::find(choices.begin(), choices.end(), v.get<std::string>()) != choices.end();
+      ok = v.is_string() &&
+           std::find(choices.begin(), choices.end(), v.get<std::string>()) != choices.end();
       break;
   }
   if (ok) return std::nullopt;
@@ -118,20 +124,23 @@ const LayerDef* find_layer(const std::string& type) {
 }
 
 const std::vector<std::string>& layer_categories() {
-  static const std::vector<std::string> kCategories{"core",    "convolution", "normalization", "regularization",
-                                                    "pooling", "activation",  "reshape"};
+  static const std::vector<std::string> kCategories{
+      "core", "convolution", "normalization", "regularization", "pooling", "activation", "reshape"};
   return kCategories;
 }
 
 namespace {
 
 // Every field problem of a layer whose type is known, in the reader's order.
-std::vector<FieldError> field_errors(const LayerDef& def, const json& layer, const std::string& where, json& out) {
+std::vector<FieldError> field_errors(const LayerDef& def, const json& layer,
+                                     const std::string& where, json& out) {
   std::vector<FieldError> errors;
   for (const auto& [key, value] : layer.items()) {
     if (key == "type" || def.field(key)) continue;
-    const std::string takes = def.fields.empty() ? "no fields" : "fields: " + join(def.field_names());
-    errors.push_back({key, where + ": unknown field '" + key + "'; " + def.type + " takes " + takes});
+    const std::string takes =
+        def.fields.empty() ? "no fields" : "fields: " + join(def.field_names());
+    errors.push_back(
+        {key, where + ": unknown field '" + key + "'; " + def.type + " takes " + takes});
   }
   for (const FieldDef& f : def.fields) {
     if (!layer.contains(f.name)) {
@@ -170,7 +179,8 @@ CheckedLayer check_layer(const json& j, size_t index) {
   } else if (!j["type"].is_string()) {
     c.errors.push_back({"type", at + ": \"type\" must be a string, got " + j["type"].dump()});
   } else if (!(c.def = find_layer(j["type"].get<std::string>()))) {
-    c.errors.push_back({"type", at + ": unknown type '" + j["type"].get<std::string>() + "'; known types: " + join(types)});
+    c.errors.push_back({"type", at + ": unknown type '" + j["type"].get<std::string>() +
+                                    "'; known types: " + join(types)});
   } else {
     c.errors = field_errors(*c.def, j, at + " (" + c.def->type + ")", c.fields);
   }
@@ -216,7 +226,8 @@ FieldDef field_of(std::string name, FieldKind kind, std::string doc) {
 }
 }  // namespace
 
-FieldDef positive_int_field(std::string name, std::string doc, std::optional<int64_t> def, int64_t suggested) {
+FieldDef positive_int_field(std::string name, std::string doc, std::optional<int64_t> def,
+                            int64_t suggested) {
   FieldDef f = field_of(std::move(name), FieldKind::integer, std::move(doc));
   f.min = 1;
   f.suggested = suggested;
@@ -231,8 +242,8 @@ FieldDef bool_field(std::string name, std::string doc, bool def) {
   return f;
 }
 
-FieldDef number_field(std::string name, std::string doc, std::optional<double> def, double min, double max,
-                      bool min_open, bool max_open, double suggested) {
+FieldDef number_field(std::string name, std::string doc, std::optional<double> def, double min,
+                      double max, bool min_open, bool max_open, double suggested) {
   FieldDef f = field_of(std::move(name), FieldKind::number, std::move(doc));
   f.min = min;
   f.max = max;

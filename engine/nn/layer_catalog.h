@@ -9,15 +9,15 @@
 //   const LayerDef* d = find_layer("dense");
 //   nlohmann::json v = read_fields(*d, {{"type", "dense"}, {"features", 10}}, "layers[0] (dense)");
 //   ModulePtr m = d->build(v);                 // Dense(10, use_bias=true)
-//   nlohmann::json back = write_layer(*m);     // {"type": "dense", "features": 10, "use_bias": true}
+//   nlohmann::json back = write_layer(*m);     // {"type": "dense", "features": 10, "use_bias":
+//   true}
 #pragma once
 #include <functional>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "engine/nn/module.h"
 
@@ -93,7 +93,8 @@ CheckedLayer check_layer(const nlohmann::json& layer, size_t index);
 // A layer's validated fields with defaults filled in. Throws engine::Error as the spec reader
 // words it: "<where>: 'features' must be a positive integer, got -3", "<where>: unknown field
 // 'feature'; dense takes fields: features, use_bias". `layer` is the spec's layer object.
-nlohmann::json read_fields(const LayerDef& def, const nlohmann::json& layer, const std::string& where);
+nlohmann::json read_fields(const LayerDef& def, const nlohmann::json& layer,
+                           const std::string& where);
 // The spec reader for layers[index]: checks "type", then read_fields, then build.
 ModulePtr layer_from_json(const nlohmann::json& layer, size_t index);
 // The module's spec object ({"type": ..., every field}); throws for a module outside the catalog.

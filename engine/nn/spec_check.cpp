@@ -14,7 +14,8 @@ using json = nlohmann::json;
 
 bool positive_ints(const json& s) {
   if (!s.is_array()) return false;
-  return std::all_of(s.begin(), s.end(), [](const json& e) { return e.is_number_integer() && e.get<int64_t>() > 0; });
+  return std::all_of(s.begin(), s.end(),
+                     [](const json& e) { return e.is_number_integer() && e.get<int64_t>() > 0; });
 }
 
 // The spec's own fields; adds their errors and returns the input shape to check against.
@@ -37,7 +38,8 @@ std::optional<Shape> check_top(const json& spec, const std::optional<Shape>& giv
     if (positive_ints(spec["input_shape"]))
       own = spec["input_shape"].get<Shape>();
     else if (!given)
-      fail("input_shape", "'input_shape' must be a list of positive integers, got " + spec["input_shape"].dump());
+      fail("input_shape",
+           "'input_shape' must be a list of positive integers, got " + spec["input_shape"].dump());
   }
   if (given) {
     if (std::all_of(given->begin(), given->end(), [](int64_t d) { return d > 0; })) return given;
@@ -45,7 +47,8 @@ std::optional<Shape> check_top(const json& spec, const std::optional<Shape>& giv
     return std::nullopt;
   }
   if (!own && !spec.contains("input_shape"))
-    fail("input_shape", "no input_shape: give the shape of one example without the batch axis, e.g. [28, 28, 1]");
+    fail("input_shape",
+         "no input_shape: give the shape of one example without the batch axis, e.g. [28, 28, 1]");
   return own;
 }
 
@@ -61,7 +64,9 @@ std::optional<Shape> SpecReport::output_shape() const {
   return layers.back().output_shape;
 }
 
-std::string shape_text(const std::optional<Shape>& s) { return s ? shape_tuple(*s) : "unknown"; }
+std::string shape_text(const std::optional<Shape>& s) {
+  return s ? shape_tuple(*s) : "unknown";
+}
 
 SpecReport check_spec(const json& spec, std::optional<Shape> input_shape) {
   SpecReport r;
@@ -72,9 +77,12 @@ SpecReport check_spec(const json& spec, std::optional<Shape> input_shape) {
     if (!spec.contains("layers"))
       r.errors.push_back({-1, "layers", "model spec: 'layers' is required (a list of layers)"});
     else if (!spec["layers"].is_array())
-      r.errors.push_back({-1, "layers", "model spec: 'layers' must be a list, got " + spec["layers"].dump()});
+      r.errors.push_back(
+          {-1, "layers", "model spec: 'layers' must be a list, got " + spec["layers"].dump()});
   }
-  const json layers = spec.is_object() && spec.contains("layers") && spec["layers"].is_array() ? spec["layers"] : json::array();
+  const json layers = spec.is_object() && spec.contains("layers") && spec["layers"].is_array()
+                          ? spec["layers"]
+                          : json::array();
 
   // The shape flowing through the layers; nullopt once unknown (no input, or after an error).
   std::optional<Shape> s;
@@ -83,7 +91,7 @@ SpecReport check_spec(const json& spec, std::optional<Shape> input_shape) {
     s->insert(s->end(), r.input_shape->begin(), r.input_shape->end());
   }
   std::string unknown_why = r.input_shape ? "" : "no input shape";
-  bool prefix_valid = true;  // no layer error so far
+  bool prefix_valid = true;           // no layer error so far
   std::map<std::string, int> counts;  // describe()'s naming: "<flax name>_<n>" counted per kind
   for (size_t i = 0; i < layers.size(); ++i) {
     LayerReport l;
@@ -113,7 +121,8 @@ SpecReport check_spec(const json& spec, std::optional<Shape> input_shape) {
     }
     if (l.status == LayerStatus::error) {
       s.reset();
-      if (unknown_why.empty()) unknown_why = "follows the error at layers[" + std::to_string(i) + "]";
+      if (unknown_why.empty())
+        unknown_why = "follows the error at layers[" + std::to_string(i) + "]";
       prefix_valid = false;
     } else {
       s = l.output_shape;
@@ -122,8 +131,10 @@ SpecReport check_spec(const json& spec, std::optional<Shape> input_shape) {
     r.layers.push_back(std::move(l));
   }
   if (r.errors.empty() && r.total_params > kMaxParams)
-    r.errors.push_back({-1, "", "model has " + std::to_string(r.total_params) +
-                                    " parameters, more than the limit of 2^31 = " + std::to_string(kMaxParams)});
+    r.errors.push_back(
+        {-1, "",
+         "model has " + std::to_string(r.total_params) +
+             " parameters, more than the limit of 2^31 = " + std::to_string(kMaxParams)});
   r.ok = r.errors.empty();
   if (!r.ok) r.problem = r.errors.front().message;
   return r;

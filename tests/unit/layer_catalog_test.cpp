@@ -10,7 +10,9 @@ using json = nlohmann::json;
 
 namespace {
 
-QString q(const std::string& s) { return QString::fromStdString(s); }
+QString q(const std::string& s) {
+  return QString::fromStdString(s);
+}
 
 json spec_of(const json& layers, const json& input_shape = json{28, 28, 1}) {
   return json{{"name", "t"}, {"input_shape", input_shape}, {"layers", layers}};
@@ -37,7 +39,8 @@ class LayerCatalogTest : public QObject {
       QCOMPARE(nn::find_layer(d.type), &d);
     }
     QVERIFY(types == nn::layer_types());
-    for (const std::string& a : nn::Activation::names()) QCOMPARE(q(nn::find_layer(a)->category), QString("activation"));
+    for (const std::string& a : nn::Activation::names())
+      QCOMPARE(q(nn::find_layer(a)->category), QString("activation"));
     QVERIFY(nn::find_layer("resnet") == nullptr);
     QCOMPARE(q(nn::find_layer("conv")->flax_name), QString("Conv"));
     QCOMPARE(q(nn::find_layer("flatten")->category), QString("reshape"));
@@ -76,16 +79,19 @@ class LayerCatalogTest : public QObject {
       QCOMPARE(q(nn::layer_to_json(*nn::layer_from_json(back, 0)).dump()), q(back.dump()));
     }
     // swish and silu are the same function but stay distinct types.
-    QCOMPARE(q(nn::layer_to_json(*nn::activation("silu"))["type"].get<std::string>()), QString("silu"));
-    QCOMPARE(q(nn::layer_to_json(*nn::max_pool({2, 2}, {2, 2}))["type"].get<std::string>()), QString("max_pool"));
+    QCOMPARE(q(nn::layer_to_json(*nn::activation("silu"))["type"].get<std::string>()),
+             QString("silu"));
+    QCOMPARE(q(nn::layer_to_json(*nn::max_pool({2, 2}, {2, 2}))["type"].get<std::string>()),
+             QString("max_pool"));
   }
 
   void checkLayerCollectsEveryProblem() {
-    const nn::CheckedLayer c =
-        nn::check_layer(json{{"type", "conv"}, {"features", 0}, {"padding", "same"}, {"alpha", 1}}, 3);
+    const nn::CheckedLayer c = nn::check_layer(
+        json{{"type", "conv"}, {"features", 0}, {"padding", "same"}, {"alpha", 1}}, 3);
     QCOMPARE(c.errors.size(), size_t{3});
     QCOMPARE(q(c.errors[0].field), QString("alpha"));
-    QCOMPARE(q(c.errors[1].message), QString("layers[3] (conv): 'features' must be a positive integer, got 0"));
+    QCOMPARE(q(c.errors[1].message),
+             QString("layers[3] (conv): 'features' must be a positive integer, got 0"));
     QCOMPARE(q(c.errors[2].field), QString("padding"));
     QCOMPARE(q(nn::check_layer(json{{"type", "dens"}}, 0).errors.at(0).field), QString("type"));
   }
@@ -123,7 +129,8 @@ class LayerCatalogTest : public QObject {
     QCOMPARE(r.layers[0].status, nn::LayerStatus::ok);
     QCOMPARE(r.layers[1].status, nn::LayerStatus::error);
     QCOMPARE(q(r.layers[1].name), QString("Conv_0"));
-    QCOMPARE(q(r.layers[1].message), QString("layers[1] (conv): input (1, 784) has rank 2 but Conv needs NHWC (rank 4)"));
+    QCOMPARE(q(r.layers[1].message),
+             QString("layers[1] (conv): input (1, 784) has rank 2 but Conv needs NHWC (rank 4)"));
     QCOMPARE(q(r.problem), q(r.layers[1].message));
     QCOMPARE(r.errors.size(), size_t{1});
     QCOMPARE(q(r.errors[0].field), QString());
@@ -131,7 +138,8 @@ class LayerCatalogTest : public QObject {
     for (int i : {2, 3}) {
       QCOMPARE(r.layers[i].status, nn::LayerStatus::after_error);
       QVERIFY(!r.layers[i].output_shape);
-      QCOMPARE(q(r.layers[i].message), QString("output shape unknown: follows the error at layers[1]"));
+      QCOMPARE(q(r.layers[i].message),
+               QString("output shape unknown: follows the error at layers[1]"));
     }
     QCOMPARE(q(r.layers[3].name), QString("Dense_0"));
     QCOMPARE(r.total_params, int64_t{0});
@@ -143,7 +151,8 @@ class LayerCatalogTest : public QObject {
         {"type": "dropout", "rate": 2}, {"type": "dense", "features": 10}])")));
     QVERIFY(!r.ok);
     QCOMPARE(r.layers.size(), size_t{6});
-    QCOMPARE(q(r.problem), QString("layers[3] (dense): 'features' must be a positive integer, got -3"));
+    QCOMPARE(q(r.problem),
+             QString("layers[3] (dense): 'features' must be a positive integer, got -3"));
     QCOMPARE(r.layers[3].status, nn::LayerStatus::error);
     QCOMPARE(q(r.layers[3].name), QString("Dense_1"));
     QCOMPARE(r.layers[4].status, nn::LayerStatus::error);  // its own field error, reported too
@@ -156,7 +165,8 @@ class LayerCatalogTest : public QObject {
   }
 
   void unknownTypeAndSpecErrors() {
-    const nn::SpecReport r = nn::check_spec(spec_of(json::parse(R"([{"type": "dens"}, {"type": "relu"}])")));
+    const nn::SpecReport r =
+        nn::check_spec(spec_of(json::parse(R"([{"type": "dens"}, {"type": "relu"}])")));
     QVERIFY(!r.ok);
     QCOMPARE(q(r.layers[0].type), QString("dens"));
     QCOMPARE(q(r.layers[0].name), QString());
@@ -171,8 +181,10 @@ class LayerCatalogTest : public QObject {
     QCOMPARE(q(none.layers[0].message), QString("output shape unknown: no input shape"));
     QVERIFY(nn::check_spec(json{{"layers", json::array({{{"type", "relu"}}})}}, Shape{3}).ok);
 
-    QCOMPARE(q(nn::check_spec(json::array()).problem), QString("model spec: must be a JSON object, got []"));
-    QCOMPARE(q(nn::check_spec(json{{"layers", 3}}, Shape{2}).problem), QString("model spec: 'layers' must be a list, got 3"));
+    QCOMPARE(q(nn::check_spec(json::array()).problem),
+             QString("model spec: must be a JSON object, got []"));
+    QCOMPARE(q(nn::check_spec(json{{"layers", 3}}, Shape{2}).problem),
+             QString("model spec: 'layers' must be a list, got 3"));
     QCOMPARE(q(nn::check_spec(spec_of(json::array(), json{28, 0})).problem),
              QString("model spec: 'input_shape' must be a list of positive integers, got [28,0]"));
   }

@@ -1,12 +1,11 @@
 #include "widgets/model_builder/block_diagram_view.h"
 
-#include <algorithm>
-
 #include <QKeyEvent>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
 #include <QToolTip>
+#include <algorithm>
 
 #include "engine/nn/layer_catalog.h"
 #include "widgets/common/plot_style.h"
@@ -25,7 +24,8 @@ QColor categoryColor(const std::string& type) {
   const engine::nn::LayerDef* def = engine::nn::find_layer(type);
   if (!def) return QColor(Qt::gray);
   const auto& cats = engine::nn::layer_categories();
-  return seriesColor(static_cast<int>(std::find(cats.begin(), cats.end(), def->category) - cats.begin()));
+  return seriesColor(
+      static_cast<int>(std::find(cats.begin(), cats.end(), def->category) - cats.begin()));
 }
 }  // namespace
 
@@ -44,8 +44,10 @@ class BlockCanvas : public QWidget {
     if (e->type() != QEvent::ToolTip) return QWidget::event(e);
     auto* help = static_cast<QHelpEvent*>(e);
     const QString tip = view_->toolTipAt(help->pos());
-    if (tip.isEmpty()) QToolTip::hideText();
-    else QToolTip::showText(help->globalPos(), tip, this);
+    if (tip.isEmpty())
+      QToolTip::hideText();
+    else
+      QToolTip::showText(help->globalPos(), tip, this);
     return true;
   }
 
@@ -151,7 +153,8 @@ void BlockDiagramView::paintCanvas(QPainter& p) const {
       p.fillPath(head, pal.color(QPalette::Mid));
     }
     QString title, detail;
-    QColor stripe = pal.color(QPalette::Mid), fill = pal.color(QPalette::Base), border = pal.color(QPalette::Mid);
+    QColor stripe = pal.color(QPalette::Mid), fill = pal.color(QPalette::Base),
+           border = pal.color(QPalette::Mid);
     QColor text = pal.color(QPalette::Text);
     Qt::PenStyle style = Qt::SolidLine;
     if (r < 0) {
@@ -165,7 +168,8 @@ void BlockDiagramView::paintCanvas(QPainter& p) const {
       fill = pal.color(QPalette::AlternateBase);
     } else {
       const engine::nn::LayerReport& l = report.layers[r];
-      title = (l.name.empty() ? QStringLiteral("?") : qstr(l.name)) + "   " + qstr(l.type.empty() ? "?" : l.type);
+      title = (l.name.empty() ? QStringLiteral("?") : qstr(l.name)) + "   " +
+              qstr(l.type.empty() ? "?" : l.type);
       stripe = categoryColor(l.type);
       if (l.status == engine::nn::LayerStatus::ok) {
         detail = qstr(engine::nn::shape_text(l.output_shape));
@@ -195,11 +199,13 @@ void BlockDiagramView::paintCanvas(QPainter& p) const {
     p.setPen(text);
     p.setFont(bold);
     const QFontMetrics fm(bold);
-    p.drawText(QRect(inner.left(), inner.top(), inner.width(), inner.height() / 2), Qt::AlignLeft | Qt::AlignVCenter,
+    p.drawText(QRect(inner.left(), inner.top(), inner.width(), inner.height() / 2),
+               Qt::AlignLeft | Qt::AlignVCenter,
                fm.elidedText(title, Qt::ElideRight, inner.width()));
     p.setFont(base);
     const QFontMetrics fm2(base);
-    p.drawText(QRect(inner.left(), inner.center().y(), inner.width(), inner.height() / 2), Qt::AlignLeft | Qt::AlignVCenter,
+    p.drawText(QRect(inner.left(), inner.center().y(), inner.width(), inner.height() / 2),
+               Qt::AlignLeft | Qt::AlignVCenter,
                fm2.elidedText(detail, Qt::ElideRight, inner.width()));
   }
 }

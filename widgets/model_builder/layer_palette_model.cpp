@@ -12,7 +12,8 @@ namespace {
 QString fieldsText(const engine::nn::LayerDef& d) {
   QStringList parts;
   for (const engine::nn::FieldDef& f : d.fields)
-    parts << qstr(f.name) + (f.required() ? QStringLiteral(" (required)") : QStringLiteral(" = ") + qstr(f.default_value->dump()));
+    parts << qstr(f.name) + (f.required() ? QStringLiteral(" (required)")
+                                          : QStringLiteral(" = ") + qstr(f.default_value->dump()));
   return parts.isEmpty() ? QObject::tr("no fields") : parts.join(", ");
 }
 }  // namespace
@@ -30,22 +31,29 @@ LayerPaletteModel::LayerPaletteModel(QObject* parent) : QStandardItemModel(paren
       auto* item = new QStandardItem(qstr(d.type));
       item->setData(qstr(d.type), TypeRole);
       item->setToolTip(QStringLiteral("<b>%1</b> (%2): %3<br>%4")
-                           .arg(qstr(d.type), qstr(d.flax_name), qstr(d.doc).toHtmlEscaped(), fieldsText(d).toHtmlEscaped()));
-      item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemIsDragEnabled | Qt::ItemNeverHasChildren);
+                           .arg(qstr(d.type), qstr(d.flax_name), qstr(d.doc).toHtmlEscaped(),
+                                fieldsText(d).toHtmlEscaped()));
+      item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemIsDragEnabled |
+                     Qt::ItemNeverHasChildren);
       group->appendRow(item);
     }
     appendRow(group);
   }
 }
 
-QString LayerPaletteModel::typeAt(const QModelIndex& index) const { return index.data(TypeRole).toString(); }
+QString LayerPaletteModel::typeAt(const QModelIndex& index) const {
+  return index.data(TypeRole).toString();
+}
 
 QModelIndex LayerPaletteModel::indexOfType(const QString& type) const {
-  const QModelIndexList hits = match(index(0, 0), TypeRole, type, 1, Qt::MatchExactly | Qt::MatchRecursive);
+  const QModelIndexList hits =
+      match(index(0, 0), TypeRole, type, 1, Qt::MatchExactly | Qt::MatchRecursive);
   return hits.isEmpty() ? QModelIndex() : hits.front();
 }
 
-QStringList LayerPaletteModel::mimeTypes() const { return {ModelSpecModel::kTypeMime}; }
+QStringList LayerPaletteModel::mimeTypes() const {
+  return {ModelSpecModel::kTypeMime};
+}
 
 QMimeData* LayerPaletteModel::mimeData(const QModelIndexList& indexes) const {
   for (const QModelIndex& i : indexes) {

@@ -1,8 +1,5 @@
 #include "widgets/model_builder/layer_property_editor.h"
 
-#include <climits>
-#include <cmath>
-
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFormLayout>
@@ -11,6 +8,8 @@
 #include <QLineEdit>
 #include <QSpinBox>
 #include <QVBoxLayout>
+#include <climits>
+#include <cmath>
 
 #include "widgets/common/controls.h"
 #include "widgets/common/qt_convert.h"
@@ -26,8 +25,10 @@ namespace {
 
 QString fieldTip(const FieldDef& f) {
   QString tip = qstr(f.doc) + "\n" + QObject::tr("Expects %1").arg(qstr(f.expected()));
-  if (f.default_value) tip += "; " + QObject::tr("default %1").arg(qstr(f.default_value->dump()));
-  else tip += "; " + QObject::tr("required");
+  if (f.default_value)
+    tip += "; " + QObject::tr("default %1").arg(qstr(f.default_value->dump()));
+  else
+    tip += "; " + QObject::tr("required");
   return tip;
 }
 
@@ -35,7 +36,8 @@ QSpinBox* intSpin(const FieldDef& f, const QString& name, const QString& tip) {
   auto* spin = named(new QSpinBox, name, tip);
   const double lo = f.min_open ? f.min + 1 : f.min;
   const double hi = f.max_open ? f.max - 1 : f.max;
-  spin->setRange(std::isfinite(lo) ? static_cast<int>(lo) : INT_MIN, std::isfinite(hi) ? static_cast<int>(hi) : INT_MAX);
+  spin->setRange(std::isfinite(lo) ? static_cast<int>(lo) : INT_MIN,
+                 std::isfinite(hi) ? static_cast<int>(hi) : INT_MAX);
   spin->setKeyboardTracking(false);  // a typed number is one edit, committed on Enter or focus out
   spin->setAccelerated(true);
   spin->setMinimumWidth(60);
@@ -86,7 +88,8 @@ QWidget* LayerPropertyEditor::editorFor(const QString& field) const {
 
 void LayerPropertyEditor::showLayer(int row, const json& layer, const QString& name) {
   const std::string type = layer.is_object() && layer.contains("type") && layer["type"].is_string()
-                               ? layer["type"].get<std::string>() : std::string();
+                               ? layer["type"].get<std::string>()
+                               : std::string();
   const engine::nn::LayerDef* def = engine::nn::find_layer(type);
   if (row != row_ || type != type_) {
     row_ = row;
@@ -95,8 +98,10 @@ void LayerPropertyEditor::showLayer(int row, const json& layer, const QString& n
     rebuild(def);
   }
   layer_ = layer;
-  title_->setText(def ? QStringLiteral("%1 (%2)").arg(name, qstr(type)) : tr("Layer %1: unknown type").arg(row));
-  doc_->setText(def ? qstr(def->doc) : tr("Choose a known type: remove this layer and add one from the palette."));
+  title_->setText(def ? QStringLiteral("%1 (%2)").arg(name, qstr(type))
+                      : tr("Layer %1: unknown type").arg(row));
+  doc_->setText(def ? qstr(def->doc)
+                    : tr("Choose a known type: remove this layer and add one from the palette."));
   updateValues(layer);
 }
 
@@ -187,7 +192,8 @@ LayerPropertyEditor::Editor LayerPropertyEditor::makeEditor(const FieldDef& f) {
       e.combo = named(new QComboBox, name, tip);
       e.widget = e.combo;
       for (const std::string& c : f.choices) e.combo->addItem(qstr(c));
-      connect(e.combo, &QComboBox::currentTextChanged, this, [emitThis](const QString& v) { emitThis(stdstr(v)); });
+      connect(e.combo, &QComboBox::currentTextChanged, this,
+              [emitThis](const QString& v) { emitThis(stdstr(v)); });
       break;
   }
   return e;
@@ -212,14 +218,18 @@ void LayerPropertyEditor::commit(const Editor& e, const json& value) {
 void LayerPropertyEditor::updateValues(const json& layer) {
   updating_ = true;
   for (Editor& e : editors_) {
-    const json v = layer.is_object() && layer.contains(e.def.name) ? layer[e.def.name] : e.def.initial();
-    const bool bad = layer.is_object() && layer.contains(e.def.name) && e.def.problem(v).has_value();
+    const json v =
+        layer.is_object() && layer.contains(e.def.name) ? layer[e.def.name] : e.def.initial();
+    const bool bad =
+        layer.is_object() && layer.contains(e.def.name) && e.def.problem(v).has_value();
     QPalette p = e.label->palette();
-    p.setColor(QPalette::WindowText, bad ? ModelSpecModel::errorColor() : palette().color(QPalette::WindowText));
+    p.setColor(QPalette::WindowText,
+               bad ? ModelSpecModel::errorColor() : palette().color(QPalette::WindowText));
     e.label->setPalette(p);
     e.label->setToolTip(bad ? qstr(e.def.name + " " + *e.def.problem(v)) : fieldTip(e.def));
     if (e.first && v.is_number_integer()) e.first->setValue(v.get<int>());
-    if (e.first && e.second && v.is_array() && v.size() == 2 && v[0].is_number_integer() && v[1].is_number_integer()) {
+    if (e.first && e.second && v.is_array() && v.size() == 2 && v[0].is_number_integer() &&
+        v[1].is_number_integer()) {
       e.first->setValue(v[0].get<int>());
       e.second->setValue(v[1].get<int>());
     }

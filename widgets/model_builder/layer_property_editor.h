@@ -4,10 +4,9 @@
 // ranges so that out-of-range values are refused. It owns no data: each committed edit is
 // reported by fieldEdited, which the panel turns into one undo command.
 #pragma once
-#include <vector>
-
 #include <QWidget>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "engine/nn/layer_catalog.h"
 

@@ -100,20 +100,24 @@ QWidget* ModelBuilderPanel::buildToolBar() {
   connect(undo, &QAction::triggered, undo_, &QUndoStack::undo);
   button(undo, "Undo", tr("Undo the last edit"));
   auto* redo = new QAction(tr("Redo"), this);
-  redo->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_Y), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z)});
+  redo->setShortcuts(
+      {QKeySequence(Qt::CTRL | Qt::Key_Y), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z)});
   connect(redo, &QAction::triggered, undo_, &QUndoStack::redo);
   button(redo, "Redo", tr("Redo the last undone edit"));
   auto syncUndo = [=, this] {
     undo->setEnabled(undo_->canUndo());
     redo->setEnabled(undo_->canRedo());
-    undo->setToolTip(undo_->canUndo() ? tr("Undo %1 (Ctrl+Z)").arg(undo_->undoText()) : tr("Nothing to undo"));
-    redo->setToolTip(undo_->canRedo() ? tr("Redo %1 (Ctrl+Y)").arg(undo_->redoText()) : tr("Nothing to redo"));
+    undo->setToolTip(undo_->canUndo() ? tr("Undo %1 (Ctrl+Z)").arg(undo_->undoText())
+                                      : tr("Nothing to undo"));
+    redo->setToolTip(undo_->canRedo() ? tr("Redo %1 (Ctrl+Y)").arg(undo_->redoText())
+                                      : tr("Nothing to redo"));
   };
   connect(undo_, &QUndoStack::indexChanged, this, syncUndo);
   connect(undo_, &QUndoStack::cleanChanged, this, syncUndo);
   syncUndo();
   row->addSpacing(12);
-  auto* templates = named(new QToolButton, "Templates", tr("Replace the model by a template (undoable)"));
+  auto* templates =
+      named(new QToolButton, "Templates", tr("Replace the model by a template (undoable)"));
   templates->setText(tr("Templates"));
   templates->setPopupMode(QToolButton::InstantPopup);
   auto* menu = new QMenu(templates);
@@ -135,14 +139,16 @@ QWidget* ModelBuilderPanel::buildToolBar() {
   name_->setMaximumWidth(200);
   nameLabel->setBuddy(name_);
   connect(name_, &QLineEdit::editingFinished, this, [this] {
-    if (name_->text() != model_->modelName()) undo_->push(new RenameModelCommand(model_, name_->text()));
+    if (name_->text() != model_->modelName())
+      undo_->push(new RenameModelCommand(model_, name_->text()));
   });
   row->addWidget(nameLabel);
   row->addWidget(name_);
   row->addStretch(1);
   auto* inputLabel = new QLabel(tr("Input:"));
   input_ = named(new QLineEdit, "Input shape",
-                 tr("The shape of one input example without the batch axis, e.g. 28, 28, 1 (set by the data set when one is chosen)"));
+                 tr("The shape of one input example without the batch axis, e.g. 28, 28, 1 (set by "
+                    "the data set when one is chosen)"));
   input_->setMaximumWidth(120);
   inputLabel->setBuddy(input_);
   connect(input_, &QLineEdit::editingFinished, this, &ModelBuilderPanel::commitInputShape);
@@ -157,8 +163,9 @@ void ModelBuilderPanel::buildUi() {
   auto* layout = new QVBoxLayout(this);
   layout->addWidget(buildToolBar());
 
-  palette_ = named(new QTreeView, "Layer palette",
-                   tr("Layer types by category: double-click, press Add, or drag one onto the layer list"));
+  palette_ = named(
+      new QTreeView, "Layer palette",
+      tr("Layer types by category: double-click, press Add, or drag one onto the layer list"));
   palette_->setModel(paletteModel_);
   palette_->setHeaderHidden(true);
   palette_->setDragEnabled(true);
@@ -186,8 +193,9 @@ void ModelBuilderPanel::buildUi() {
   left->addWidget(editorBox);
   left->setSizes({320, 420});
 
-  table_ = named(new QTableView, "Layer list",
-                 tr("The model's layers in order, with output shape and parameters (drag to reorder)"));
+  table_ =
+      named(new QTableView, "Layer list",
+            tr("The model's layers in order, with output shape and parameters (drag to reorder)"));
   table_->setModel(model_);
   table_->setSelectionBehavior(QAbstractItemView::SelectRows);
   table_->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -205,16 +213,19 @@ void ModelBuilderPanel::buildUi() {
                 ModelSpecModel::ShapeColumn, ModelSpecModel::ParamsColumn})
     h->setSectionResizeMode(c, QHeaderView::ResizeToContents);
   h->setSectionResizeMode(ModelSpecModel::StatusColumn, QHeaderView::Stretch);
-  h->moveSection(h->visualIndex(ModelSpecModel::TypeColumn), h->visualIndex(ModelSpecModel::NameColumn));
+  h->moveSection(h->visualIndex(ModelSpecModel::TypeColumn),
+                 h->visualIndex(ModelSpecModel::NameColumn));
   connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
           &ModelBuilderPanel::onCurrentRowChanged);
-  message_ = named(new QLabel, "Layer message", tr("The selected layer's problem, or the model's first problem"));
+  message_ = named(new QLabel, "Layer message",
+                   tr("The selected layer's problem, or the model's first problem"));
   message_->setWordWrap(true);
   message_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   QPalette p = message_->palette();
   p.setColor(QPalette::WindowText, ModelSpecModel::errorColor());
   message_->setPalette(p);
-  total_ = named(new QLabel, "Total parameters", tr("Parameters of the whole model and its output shape"));
+  total_ = named(new QLabel, "Total parameters",
+                 tr("Parameters of the whole model and its output shape"));
   QFont bold = total_->font();
   bold.setBold(true);
   total_->setFont(bold);
@@ -225,7 +236,8 @@ void ModelBuilderPanel::buildUi() {
   mid->addWidget(message_);
   mid->addWidget(total_);
 
-  diagram_ = named(new BlockDiagramView, "Block diagram", tr("The model as blocks; click one to select its layer"));
+  diagram_ = named(new BlockDiagramView, "Block diagram",
+                   tr("The model as blocks; click one to select its layer"));
   diagram_->setModel(model_);
   connect(diagram_, &BlockDiagramView::rowClicked, this, &ModelBuilderPanel::selectLayer);
 
@@ -240,7 +252,9 @@ void ModelBuilderPanel::buildUi() {
   layout->addWidget(split, 1);
 }
 
-nlohmann::json ModelBuilderPanel::spec() const { return model_->spec(); }
+nlohmann::json ModelBuilderPanel::spec() const {
+  return model_->spec();
+}
 
 void ModelBuilderPanel::setSpec(const nlohmann::json& spec) {
   undo_->push(new ReplaceSpecCommand(model_, spec, tr("Load model")));
@@ -250,10 +264,18 @@ void ModelBuilderPanel::setInputShape(const std::vector<int64_t>& shapeWithoutBa
   model_->setInputShape(shapeWithoutBatch);
 }
 
-QUndoStack* ModelBuilderPanel::undoStack() const { return undo_; }
-bool ModelBuilderPanel::isValid() const { return model_->report().ok; }
-QString ModelBuilderPanel::problem() const { return qstr(model_->report().problem); }
-QString ModelBuilderPanel::currentFile() const { return file_; }
+QUndoStack* ModelBuilderPanel::undoStack() const {
+  return undo_;
+}
+bool ModelBuilderPanel::isValid() const {
+  return model_->report().ok;
+}
+QString ModelBuilderPanel::problem() const {
+  return qstr(model_->report().problem);
+}
+QString ModelBuilderPanel::currentFile() const {
+  return file_;
+}
 
 QString ModelBuilderPanel::loadFile(const QString& path) {
   QFile f(path);
@@ -269,7 +291,8 @@ QString ModelBuilderPanel::loadFile(const QString& path) {
   // Problems of the spec as a whole cannot be fixed here; a layer's can, so those load and show.
   for (const engine::nn::SpecError& e : engine::nn::check_spec(spec).errors) {
     if (e.layer >= 0 || e.field.empty()) continue;
-    if (e.field == "input_shape" && !spec.contains("input_shape")) continue;  // the data set gives it
+    if (e.field == "input_shape" && !spec.contains("input_shape"))
+      continue;  // the data set gives it
     return tr("%1 is not a model spec: %2").arg(path, qstr(e.message));
   }
   undo_->push(new ReplaceSpecCommand(model_, spec, tr("Load %1").arg(QFileInfo(path).fileName())));
@@ -295,8 +318,8 @@ void ModelBuilderPanel::selectLayer(int row) {
     table_->clearSelection();
     return;
   }
-  table_->selectionModel()->setCurrentIndex(model_->index(row, 0),
-                                            QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+  table_->selectionModel()->setCurrentIndex(
+      model_->index(row, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
   table_->scrollTo(model_->index(row, 0));
 }
 
@@ -308,7 +331,8 @@ int ModelBuilderPanel::currentRow() const {
 void ModelBuilderPanel::addLayer(const QString& type) {
   if (!engine::nn::find_layer(stdstr(type))) return;
   const int row = currentRow() >= 0 ? currentRow() + 1 : model_->rowCount();
-  undo_->push(new AddLayerCommand(model_, row, engine::nn::new_layer(stdstr(type)), tr("Add %1").arg(type)));
+  undo_->push(new AddLayerCommand(model_, row, engine::nn::new_layer(stdstr(type)),
+                                  tr("Add %1").arg(type)));
   selectLayer(row);
 }
 
@@ -324,7 +348,8 @@ void ModelBuilderPanel::duplicateCurrent() {
   if (row < 0) return;
   const json layer = model_->layer(row);
   const QString type = layer.is_object() && layer.contains("type") && layer["type"].is_string()
-                           ? qstr(layer["type"].get<std::string>()) : tr("layer");
+                           ? qstr(layer["type"].get<std::string>())
+                           : tr("layer");
   undo_->push(new AddLayerCommand(model_, row + 1, layer, tr("Duplicate %1").arg(type)));
   selectLayer(row + 1);
 }
@@ -351,17 +376,18 @@ void ModelBuilderPanel::applyTemplate(const QString& name) {
 }
 
 void ModelBuilderPanel::chooseLoad() {
-  const QString path = QFileDialog::getOpenFileName(this, tr("Load model spec"), QFileInfo(file_).path(),
-                                                    tr("Model specs (*.json);;All files (*)"));
+  const QString path =
+      QFileDialog::getOpenFileName(this, tr("Load model spec"), QFileInfo(file_).path(),
+                                   tr("Model specs (*.json);;All files (*)"));
   if (path.isEmpty()) return;
   const QString error = loadFile(path);
   if (!error.isEmpty()) QMessageBox::warning(this, tr("Load model spec"), error);
 }
 
 void ModelBuilderPanel::chooseSave() {
-  QString path = QFileDialog::getSaveFileName(this, tr("Save model spec"),
-                                              file_.isEmpty() ? model_->modelName() + ".json" : file_,
-                                              tr("Model specs (*.json)"));
+  QString path = QFileDialog::getSaveFileName(
+      this, tr("Save model spec"), file_.isEmpty() ? model_->modelName() + ".json" : file_,
+      tr("Model specs (*.json)"));
   if (path.isEmpty()) return;
   if (QFileInfo(path).suffix().isEmpty()) path += ".json";
   const QString error = saveFile(path);
@@ -371,7 +397,8 @@ void ModelBuilderPanel::chooseSave() {
 void ModelBuilderPanel::onSpecChanged() {
   const engine::nn::SpecReport& r = model_->report();
   total_->setText(model_->totalText());
-  if (!name_->hasFocus() || name_->text() == model_->modelName()) name_->setText(model_->modelName());
+  if (!name_->hasFocus() || name_->text() == model_->modelName())
+    name_->setText(model_->modelName());
   if (!input_->hasFocus()) input_->setText(dimsText(r.input_shape));
   input_->setReadOnly(model_->inputShape().has_value());
   inputSource_->setText(model_->inputShape() ? tr("(from the data set)") : QString());
@@ -389,11 +416,14 @@ void ModelBuilderPanel::onSpecChanged() {
 void ModelBuilderPanel::commitInputShape() {
   if (model_->inputShape()) return;  // the data set's shape rules
   json shape = json::array();
-  for (const QString& part : input_->text().split(QRegularExpression("[,x× ]+"), Qt::SkipEmptyParts)) {
+  for (const QString& part :
+       input_->text().split(QRegularExpression("[,x× ]+"), Qt::SkipEmptyParts)) {
     bool ok = false;
     const qlonglong d = part.toLongLong(&ok);
     if (!ok || d <= 0) {
-      message_->setText(tr("Input shape: \"%1\" is not a list of positive integers such as 28, 28, 1").arg(input_->text()));
+      message_->setText(
+          tr("Input shape: \"%1\" is not a list of positive integers such as 28, 28, 1")
+              .arg(input_->text()));
       message_->setVisible(true);
       input_->setText(dimsText(model_->report().input_shape));
       return;

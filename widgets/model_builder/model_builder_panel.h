@@ -3,11 +3,10 @@
 // save/load of the spec JSON that `gradient-cli train --model FILE.json` reads. Every edit is an
 // undoable command on undoStack() (Ctrl+Z / Ctrl+Y on the panel).
 #pragma once
-#include <cstdint>
-#include <vector>
-
 #include <QWidget>
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 class QAction;
 class QLabel;
@@ -27,14 +26,15 @@ class ModelBuilderPanel : public QWidget {
   Q_OBJECT
  public:
   explicit ModelBuilderPanel(QWidget* parent = nullptr);
-  nlohmann::json spec() const;                       // the current spec (model_spec.h format)
-  void setSpec(const nlohmann::json& spec);          // one undoable step ("Load model")
-  void setInputShape(const std::vector<int64_t>& shapeWithoutBatch);  // follows the dataset; not undoable
+  nlohmann::json spec() const;               // the current spec (model_spec.h format)
+  void setSpec(const nlohmann::json& spec);  // one undoable step ("Load model")
+  // follows the dataset; not undoable
+  void setInputShape(const std::vector<int64_t>& shapeWithoutBatch);
   QUndoStack* undoStack() const;
-  bool isValid() const;                               // every layer fits
-  QString problem() const;                            // first problem, "" when valid
-  QString loadFile(const QString& path);              // "" on success, else the message (names the file)
-  QString saveFile(const QString& path);              // "" on success
+  bool isValid() const;                   // every layer fits
+  QString problem() const;                // first problem, "" when valid
+  QString loadFile(const QString& path);  // "" on success, else the message (names the file)
+  QString saveFile(const QString& path);  // "" on success
   QString currentFile() const;
   void selectLayer(int row);
 

@@ -32,9 +32,13 @@ using gs::ModelSpecModel;
 
 namespace {
 
-QString dumped(const json& j) { return QString::fromStdString(j.dump()); }
+QString dumped(const json& j) {
+  return QString::fromStdString(j.dump());
+}
 
-json layers(const gs::ModelBuilderPanel& p) { return p.spec()["layers"]; }
+json layers(const gs::ModelBuilderPanel& p) {
+  return p.spec()["layers"];
+}
 
 QString cell(const QAbstractItemModel* m, int row, int column, int role = Qt::DisplayRole) {
   return m->data(m->index(row, column), role).toString();
@@ -81,7 +85,8 @@ class ModelBuilderTest : public QObject {
     QCOMPARE(model.rowCount(), 0);
 
     gs::LayerPaletteModel palette;
-    QAbstractItemModelTester paletteTester(&palette, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester paletteTester(&palette,
+                                           QAbstractItemModelTester::FailureReportingMode::QtTest);
     QCOMPARE(palette.rowCount(), 7);  // the categories
     const QModelIndex relu = palette.indexOfType("relu");
     QVERIFY(relu.isValid());
@@ -137,7 +142,8 @@ class ModelBuilderTest : public QObject {
     QCOMPARE(dumped(layers(p)[2]["type"]), QString("\"flatten\""));
     QCOMPARE(layers(p).size(), size_t{4});
     // A drop from the palette onto row 1 inserts before it.
-    auto* palette = qobject_cast<gs::LayerPaletteModel*>(p.findChild<QTreeView*>("Layerpalette")->model());
+    auto* palette =
+        qobject_cast<gs::LayerPaletteModel*>(p.findChild<QTreeView*>("Layerpalette")->model());
     std::unique_ptr<QMimeData> type(palette->mimeData({palette->indexOfType("tanh")}));
     QVERIFY(type && type->hasFormat(ModelSpecModel::kTypeMime));
     QVERIFY(model->dropMimeData(type.get(), Qt::CopyAction, -1, -1, model->index(1, 2)));
@@ -190,7 +196,8 @@ class ModelBuilderTest : public QObject {
     input->setText("8, -1");
     emit input->editingFinished();
     QCOMPARE(dumped(p.spec()["input_shape"]), QString("[8,8,1]"));
-    QVERIFY(p.findChild<QLabel*>("Layermessage")->text().contains("not a list of positive integers"));
+    QVERIFY(
+        p.findChild<QLabel*>("Layermessage")->text().contains("not a list of positive integers"));
     p.undoStack()->undo();
     QCOMPARE(dumped(p.spec()), dumped(engine::nn::builtin_spec("mlp")));
   }
@@ -199,7 +206,8 @@ class ModelBuilderTest : public QObject {
     gs::ModelBuilderPanel p;
     QSignalSpy validity(&p, &gs::ModelBuilderPanel::validityChanged);
     p.setSpec(cnnWithBadConv());
-    const QString expected = "layers[9] (conv): input (1, 3136) has rank 2 but Conv needs NHWC (rank 4)";
+    const QString expected =
+        "layers[9] (conv): input (1, 3136) has rank 2 but Conv needs NHWC (rank 4)";
     QVERIFY(!p.isValid());
     QCOMPARE(p.problem(), expected);
     QCOMPARE(validity.count(), 1);
@@ -208,7 +216,8 @@ class ModelBuilderTest : public QObject {
     const QAbstractItemModel* m = listModel(p);
     QCOMPARE(cell(m, 9, ModelSpecModel::StatusColumn), expected);
     QCOMPARE(cell(m, 9, ModelSpecModel::NameColumn, Qt::ToolTipRole), expected);
-    QCOMPARE(m->data(m->index(9, 1), Qt::ForegroundRole).value<QColor>(), ModelSpecModel::errorColor());
+    QCOMPARE(m->data(m->index(9, 1), Qt::ForegroundRole).value<QColor>(),
+             ModelSpecModel::errorColor());
     QCOMPARE(cell(m, 10, ModelSpecModel::ShapeColumn), QString("?"));
     QCOMPARE(cell(m, 8, ModelSpecModel::ShapeColumn), QString("(1, 3136)"));
     p.selectLayer(9);
@@ -326,17 +335,22 @@ class ModelBuilderTest : public QObject {
     p.selectLayer(1);  // a dense layer: its field editors exist
     QStringList unnamed;
     for (QWidget* w : p.findChildren<QWidget*>()) {
-      const bool control = qobject_cast<QAbstractButton*>(w) || qobject_cast<QAbstractSpinBox*>(w) ||
-                           qobject_cast<QComboBox*>(w) || qobject_cast<QLineEdit*>(w) ||
-                           qobject_cast<QAbstractItemView*>(w) || qobject_cast<gs::BlockDiagramView*>(w);
+      const bool control = qobject_cast<QAbstractButton*>(w) ||
+                           qobject_cast<QAbstractSpinBox*>(w) || qobject_cast<QComboBox*>(w) ||
+                           qobject_cast<QLineEdit*>(w) || qobject_cast<QAbstractItemView*>(w) ||
+                           qobject_cast<gs::BlockDiagramView*>(w);
       // Parts of a composite control (a spin box's line edit, a table's corner button) are its own.
       QWidget* up = w->parentWidget();
-      const bool part = up && (qobject_cast<QAbstractSpinBox*>(up) || qobject_cast<QComboBox*>(up) ||
-                               qobject_cast<QAbstractItemView*>(up) || qobject_cast<QAbstractItemView*>(up->parentWidget()));
-      if (control && !part && w->accessibleName().isEmpty()) unnamed << w->metaObject()->className() + QString(" ") + w->objectName();
+      const bool part =
+          up && (qobject_cast<QAbstractSpinBox*>(up) || qobject_cast<QComboBox*>(up) ||
+                 qobject_cast<QAbstractItemView*>(up) ||
+                 qobject_cast<QAbstractItemView*>(up->parentWidget()));
+      if (control && !part && w->accessibleName().isEmpty())
+        unnamed << w->metaObject()->className() + QString(" ") + w->objectName();
     }
     QVERIFY2(unnamed.isEmpty(), qPrintable(unnamed.join(", ")));
-    for (const char* name : {"Add", "Remove", "Duplicate", "Moveup", "Movedown", "Templates", "Load", "Save"}) {
+    for (const char* name :
+         {"Add", "Remove", "Duplicate", "Moveup", "Movedown", "Templates", "Load", "Save"}) {
       auto* b = p.findChild<QToolButton*>(name);
       QVERIFY2(b && !b->toolTip().isEmpty(), name);
     }

@@ -18,7 +18,9 @@ QString groupedNumber(int64_t n) {
   return n < 0 ? "-" + digits : digits;
 }
 
-QColor ModelSpecModel::errorColor() { return QColor(0xc6, 0x28, 0x28); }
+QColor ModelSpecModel::errorColor() {
+  return QColor(0xc6, 0x28, 0x28);
+}
 
 ModelSpecModel::ModelSpecModel(QObject* parent) : QAbstractTableModel(parent) {
   spec_ = {{"name", "model"}, {"layers", json::array()}};
@@ -38,7 +40,9 @@ const json& ModelSpecModel::layer(int row) const {
   return row >= 0 && row < static_cast<int>(layers.size()) ? layers[row] : kNull;
 }
 
-int ModelSpecModel::layerCount() const { return static_cast<int>(report_.layers.size()); }
+int ModelSpecModel::layerCount() const {
+  return static_cast<int>(report_.layers.size());
+}
 
 QString ModelSpecModel::modelName() const {
   if (spec_.is_object() && spec_.contains("name") && spec_["name"].is_string())
@@ -49,7 +53,8 @@ QString ModelSpecModel::modelName() const {
 QString ModelSpecModel::totalText() const {
   const QString params = groupedNumber(report_.total_params);
   if (report_.ok)
-    return tr("Total: %1 parameters, output %2").arg(params, qstr(engine::nn::shape_text(report_.output_shape())));
+    return tr("Total: %1 parameters, output %2")
+        .arg(params, qstr(engine::nn::shape_text(report_.output_shape())));
   return tr("Total: %1 parameters before the first error").arg(params);
 }
 
@@ -59,7 +64,9 @@ json& ModelSpecModel::layersRef() {
   return spec_["layers"];
 }
 
-void ModelSpecModel::recheck() { report_ = engine::nn::check_spec(spec(), inputShape_); }
+void ModelSpecModel::recheck() {
+  report_ = engine::nn::check_spec(spec(), inputShape_);
+}
 
 void ModelSpecModel::resetSpec(const json& spec) {
   beginResetModel();
@@ -141,22 +148,32 @@ void ModelSpecModel::setInputShape(std::optional<engine::Shape> shape) {
   emit specChanged();
 }
 
-int ModelSpecModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : layerCount(); }
+int ModelSpecModel::rowCount(const QModelIndex& parent) const {
+  return parent.isValid() ? 0 : layerCount();
+}
 
-int ModelSpecModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
+int ModelSpecModel::columnCount(const QModelIndex& parent) const {
+  return parent.isValid() ? 0 : ColumnCount;
+}
 
 QVariant ModelSpecModel::data(const QModelIndex& index, int role) const {
-  if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) return {};
+  if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+    return {};
   const engine::nn::LayerReport& l = report_.layers[index.row()];
   const bool known = l.status == LayerStatus::ok;
   switch (role) {
     case Qt::DisplayRole:
       switch (index.column()) {
-        case IndexColumn: return index.row();
-        case NameColumn: return l.name.empty() ? QStringLiteral("?") : qstr(l.name);
-        case TypeColumn: return l.type.empty() ? QStringLiteral("?") : qstr(l.type);
-        case ShapeColumn: return known ? qstr(engine::nn::shape_text(l.output_shape)) : QStringLiteral("?");
-        case ParamsColumn: return known ? groupedNumber(l.param_count) : QStringLiteral("?");
+        case IndexColumn:
+          return index.row();
+        case NameColumn:
+          return l.name.empty() ? QStringLiteral("?") : qstr(l.name);
+        case TypeColumn:
+          return l.type.empty() ? QStringLiteral("?") : qstr(l.type);
+        case ShapeColumn:
+          return known ? qstr(engine::nn::shape_text(l.output_shape)) : QStringLiteral("?");
+        case ParamsColumn:
+          return known ? groupedNumber(l.param_count) : QStringLiteral("?");
         case StatusColumn:
           if (l.status == LayerStatus::ok) return tr("ok");
           if (l.status == LayerStatus::after_error) return tr("after an error");
@@ -179,8 +196,10 @@ QVariant ModelSpecModel::data(const QModelIndex& index, int role) const {
       if (index.column() == IndexColumn || index.column() == ParamsColumn)
         return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
       return {};
-    case LayerJsonRole: return qstr(layer(index.row()).dump());
-    case StatusRole: return static_cast<int>(l.status);
+    case LayerJsonRole:
+      return qstr(layer(index.row()).dump());
+    case StatusRole:
+      return static_cast<int>(l.status);
   }
   return {};
 }
@@ -189,12 +208,18 @@ QVariant ModelSpecModel::headerData(int section, Qt::Orientation orientation, in
   if (role != Qt::DisplayRole) return {};
   if (orientation == Qt::Vertical) return section;
   switch (section) {
-    case IndexColumn: return tr("#");
-    case NameColumn: return tr("Name");
-    case TypeColumn: return tr("Type");
-    case ShapeColumn: return tr("Output shape");
-    case ParamsColumn: return tr("Params");
-    case StatusColumn: return tr("Status");
+    case IndexColumn:
+      return tr("#");
+    case NameColumn:
+      return tr("Name");
+    case TypeColumn:
+      return tr("Type");
+    case ShapeColumn:
+      return tr("Output shape");
+    case ParamsColumn:
+      return tr("Params");
+    case StatusColumn:
+      return tr("Status");
   }
   return {};
 }
@@ -205,12 +230,15 @@ Qt::ItemFlags ModelSpecModel::flags(const QModelIndex& index) const {
          Qt::ItemNeverHasChildren;
 }
 
-QStringList ModelSpecModel::mimeTypes() const { return {kRowsMime, kTypeMime}; }
+QStringList ModelSpecModel::mimeTypes() const {
+  return {kRowsMime, kTypeMime};
+}
 
 QMimeData* ModelSpecModel::mimeData(const QModelIndexList& indexes) const {
   json rows = json::array();
   for (const QModelIndex& i : indexes)
-    if (i.isValid() && std::find(rows.begin(), rows.end(), i.row()) == rows.end()) rows.push_back(i.row());
+    if (i.isValid() && std::find(rows.begin(), rows.end(), i.row()) == rows.end())
+      rows.push_back(i.row());
   if (rows.empty()) return nullptr;
   std::sort(rows.begin(), rows.end());
   auto* mime = new QMimeData;
@@ -218,9 +246,11 @@ QMimeData* ModelSpecModel::mimeData(const QModelIndexList& indexes) const {
   return mime;
 }
 
-bool ModelSpecModel::canDropMimeData(const QMimeData* data, Qt::DropAction, int, int, const QModelIndex&) const {
+bool ModelSpecModel::canDropMimeData(const QMimeData* data, Qt::DropAction, int, int,
+                                     const QModelIndex&) const {
   if (!data) return false;
-  if (data->hasFormat(kTypeMime)) return engine::nn::find_layer(data->data(kTypeMime).toStdString()) != nullptr;
+  if (data->hasFormat(kTypeMime))
+    return engine::nn::find_layer(data->data(kTypeMime).toStdString()) != nullptr;
   return data->hasFormat(kRowsMime);
 }
 
@@ -233,7 +263,8 @@ bool ModelSpecModel::dropMimeData(const QMimeData* data, Qt::DropAction action, 
   QUndoCommand* command = nullptr;
   if (data->hasFormat(kTypeMime)) {
     const std::string type = data->data(kTypeMime).toStdString();
-    command = new AddLayerCommand(this, dest, engine::nn::new_layer(type), tr("Add %1").arg(qstr(type)));
+    command =
+        new AddLayerCommand(this, dest, engine::nn::new_layer(type), tr("Add %1").arg(qstr(type)));
   } else {
     // The views select one row at a time, so one row moves (the first dragged).
     const json rows = json::parse(data->data(kRowsMime).toStdString(), nullptr, false);

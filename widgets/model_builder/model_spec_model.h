@@ -8,11 +8,10 @@
 // undoable commands. Both are copy actions for the view, so a view never removes the dragged rows
 // itself: the model moves them.
 #pragma once
-#include <optional>
-
 #include <QAbstractTableModel>
 #include <QColor>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "engine/nn/spec_check.h"
 
@@ -26,7 +25,15 @@ class ModelSpecModel : public QAbstractTableModel {
   // Type comes first because a row's first column must keep its data when rows are inserted
   // above it (QAbstractItemModelTester checks that); the index and the Flax name ("Dense_1")
   // renumber. Views show the index first (ModelBuilderPanel moves the sections).
-  enum Column { TypeColumn, IndexColumn, NameColumn, ShapeColumn, ParamsColumn, StatusColumn, ColumnCount };
+  enum Column {
+    TypeColumn,
+    IndexColumn,
+    NameColumn,
+    ShapeColumn,
+    ParamsColumn,
+    StatusColumn,
+    ColumnCount
+  };
   // Extra roles: the layer's JSON (as a compact string) and its LayerStatus (int).
   enum Role { LayerJsonRole = Qt::UserRole + 1, StatusRole };
   static constexpr const char* kRowsMime = "application/x-gradient-studio-layer-rows";
@@ -65,7 +72,8 @@ class ModelSpecModel : public QAbstractTableModel {
   int rowCount(const QModelIndex& parent = {}) const override;
   int columnCount(const QModelIndex& parent = {}) const override;
   QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
-  QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+  QVariant headerData(int section, Qt::Orientation orientation,
+                      int role = Qt::DisplayRole) const override;
   Qt::ItemFlags flags(const QModelIndex& index) const override;
   QStringList mimeTypes() const override;
   QMimeData* mimeData(const QModelIndexList& indexes) const override;
