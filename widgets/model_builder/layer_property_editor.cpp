@@ -8,6 +8,7 @@
 #include <QLineEdit>
 #include <QSpinBox>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <climits>
 #include <cmath>
 
@@ -227,11 +228,15 @@ void LayerPropertyEditor::updateValues(const json& layer) {
                bad ? ModelSpecModel::errorColor() : palette().color(QPalette::WindowText));
     e.label->setPalette(p);
     e.label->setToolTip(bad ? qstr(e.def.name + " " + *e.def.problem(v)) : fieldTip(e.def));
-    if (e.first && v.is_number_integer()) e.first->setValue(v.get<int>());
+    // A loaded spec may hold any integer; the spin boxes clamp it to their (catalog) range.
+    auto toInt = [](const json& x) {
+      return static_cast<int>(std::clamp<int64_t>(x.get<int64_t>(), INT_MIN, INT_MAX));
+    };
+    if (e.first && v.is_number_integer()) e.first->setValue(toInt(v));
     if (e.first && e.second && v.is_array() && v.size() == 2 && v[0].is_number_integer() &&
         v[1].is_number_integer()) {
-      e.first->setValue(v[0].get<int>());
-      e.second->setValue(v[1].get<int>());
+      e.first->setValue(toInt(v[0]));
+      e.second->setValue(toInt(v[1]));
     }
     if (e.line) e.line->setText(v.is_number() ? qstr(v.dump()) : QString());
     if (e.check && v.is_boolean()) e.check->setChecked(v.get<bool>());

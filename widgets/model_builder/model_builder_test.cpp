@@ -158,6 +158,35 @@ class ModelBuilderTest : public QObject {
     QCOMPARE(dumped(p.spec()), dumped(engine::nn::builtin_spec("mlp")));
   }
 
+  void dropOnTheTableView() {
+    // The view's own drop path (enter, move, drop events), as a mouse drag ends.
+    gs::ModelBuilderPanel p;
+    p.resize(1280, 800);
+    p.setSpec(engine::nn::builtin_spec("mlp"));
+    p.show();
+    auto* table = p.findChild<QTableView*>("Layerlist");
+    auto* palette =
+        qobject_cast<gs::LayerPaletteModel*>(p.findChild<QTreeView*>("Layerpalette")->model());
+    auto drop = [&](QMimeData* mime, int row) {
+      const QPoint at = table->visualRect(table->model()->index(row, 1)).center();
+      QDragEnterEvent enter(at, Qt::CopyAction, mime, Qt::LeftButton, {});
+      QCoreApplication::sendEvent(table->viewport(), &enter);
+      QDragMoveEvent move(at, Qt::CopyAction, mime, Qt::LeftButton, {});
+      QCoreApplication::sendEvent(table->viewport(), &move);
+      QDropEvent dropEvent(at, Qt::CopyAction, mime, Qt::LeftButton, {});
+      QCoreApplication::sendEvent(table->viewport(), &dropEvent);
+      delete mime;
+    };
+    drop(palette->mimeData({palette->indexOfType("gelu")}), 2);
+    QCOMPARE(layers(p).size(), size_t{5});
+    QCOMPARE(dumped(layers(p)[2]), QString(R"({"type":"gelu"})"));
+    // A row dragged onto another moves (nothing is removed or copied).
+    drop(table->model()->mimeData({table->model()->index(0, 0)}), 4);
+    QCOMPARE(layers(p).size(), size_t{5});
+    QCOMPARE(dumped(layers(p)[3]["type"]), QString("\"flatten\""));
+    QCOMPARE(p.undoStack()->count(), 3);
+  }
+
   void liveShapesOfTheMlp() {
     gs::ModelBuilderPanel p;
     p.setSpec(engine::nn::builtin_spec("mlp"));
