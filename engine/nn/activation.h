@@ -9,6 +9,8 @@
 
 namespace engine::nn {
 
+struct LayerDef;
+
 class Activation : public Module {
  public:
   // Throws for an unknown name, listing the known ones.
@@ -26,5 +28,8 @@ class Activation : public Module {
 };
 
 inline ModulePtr activation(std::string name) { return std::make_shared<Activation>(std::move(name)); }
+
+// One row of the layer catalog (layer_catalog.h) per name in names().
+std::vector<LayerDef> activation_defs();
 
 }  // namespace engine::nn

@@ -1,5 +1,6 @@
 #include "engine/nn/batch_norm.h"
 
+#include "engine/nn/layer_catalog.h"
 #include "engine/nn/initializers.h"
 #include "engine/numpy.h"
 
@@ -59,6 +60,21 @@ ApplyResult BatchNorm::apply_scoped(const PyTree& variables, const Tensor& x,
   Tensor mul = rsqrt(v + epsilon_) * scale;
   result.out = (x - mu) * mul + bias;
   return result;
+}
+
+LayerDef batch_norm_def() {
+  return {.type = "batch_norm",
+          .flax_name = "BatchNorm",
+          .category = "normalization",
+          .doc = "Batch normalization over the last axis, with running statistics (batch_stats)",
+          .fields = {number_field("momentum", "Decay of the running mean and variance", 0.99, 0, 1, false, false),
+                     number_field("epsilon", "Added to the variance before the square root", 1e-5, 0, 1, true, false)},
+          .build = [](const nlohmann::json& f) { return batch_norm(f["momentum"].get<double>(), f["epsilon"].get<double>()); },
+          .write = [](const Module& m) -> std::optional<nlohmann::json> {
+            const auto* b = dynamic_cast<const BatchNorm*>(&m);
+            if (!b) return std::nullopt;
+            return nlohmann::json{{"momentum", b->momentum()}, {"epsilon", b->epsilon()}};
+          }};
 }
 
 }  // namespace engine::nn

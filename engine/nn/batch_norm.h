@@ -10,6 +10,8 @@
 
 namespace engine::nn {
 
+struct LayerDef;
+
 class BatchNorm : public Module {
  public:
   explicit BatchNorm(double momentum = 0.99, double epsilon = 1e-5);
@@ -31,5 +33,8 @@ class BatchNorm : public Module {
 inline ModulePtr batch_norm(double momentum = 0.99, double epsilon = 1e-5) {
   return std::make_shared<BatchNorm>(momentum, epsilon);
 }
+
+// The "batch_norm" row of the layer catalog (layer_catalog.h).
+LayerDef batch_norm_def();
 
 }  // namespace engine::nn

@@ -1,6 +1,7 @@
 #include "engine/nn/conv.h"
 
 #include "engine/nn/initializers.h"
+#include "engine/nn/layer_catalog.h"
 #include "engine/nn/rng.h"
 #include "engine/numpy.h"
 
@@ -72,6 +73,37 @@ ApplyResult Conv::apply_scoped(const PyTree& variables, const Tensor& x, const A
   Tensor y = conv_general_dilated(xin, kernel, config_.strides, config_.padding, {}, config_.dilation);
   if (config_.use_bias) y = y + variable(variables, "params", "bias", name);
   return {y};
+}
+
+LayerDef conv_def() {
+  return {.type = "conv",
+          .flax_name = "Conv",
+          .category = "convolution",
+          .doc = "2-D convolution over NHWC images (channels last)",
+          .fields = {positive_int_field("features", "Number of output channels (filters)", std::nullopt, 32),
+                     int_pair_field("kernel_size", "Kernel height and width", IntList{3, 3}),
+                     int_pair_field("strides", "Step between windows (height, width)", IntList{1, 1}),
+                     choice_field("padding", "SAME keeps the size (at stride 1); VALID uses no padding",
+                                  {"SAME", "VALID"}, "SAME"),
+                     int_pair_field("dilation", "Kernel dilation (height, width)", IntList{1, 1}),
+                     bool_field("use_bias", "Whether to add a learned bias", true)},
+          .build =
+              [](const nlohmann::json& f) {
+                return std::make_shared<Conv>(ConvConfig{.features = f["features"].get<int64_t>(),
+                                                         .kernel_size = f["kernel_size"].get<IntList>(),
+                                                         .strides = f["strides"].get<IntList>(),
+                                                         .padding = f["padding"].get<std::string>(),
+                                                         .dilation = f["dilation"].get<IntList>(),
+                                                         .use_bias = f["use_bias"].get<bool>()});
+              },
+          .write = [](const Module& m) -> std::optional<nlohmann::json> {
+            const auto* c = dynamic_cast<const Conv*>(&m);
+            if (!c) return std::nullopt;
+            const ConvConfig& k = c->config();
+            return nlohmann::json{{"features", k.features}, {"kernel_size", k.kernel_size},
+                                  {"strides", k.strides},   {"padding", k.padding},
+                                  {"dilation", k.dilation}, {"use_bias", k.use_bias}};
+          }};
 }
 
 }  // namespace engine::nn

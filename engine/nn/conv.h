@@ -9,6 +9,8 @@
 
 namespace engine::nn {
 
+struct LayerDef;
+
 struct ConvConfig {
   int64_t features = 0;
   IntList kernel_size{3, 3};
@@ -43,5 +45,8 @@ inline ModulePtr conv(int64_t features, IntList kernel_size = {3, 3}, IntList st
                                            .strides = std::move(strides),
                                            .padding = std::move(padding)});
 }
+
+// The "conv" row of the layer catalog (layer_catalog.h).
+LayerDef conv_def();
 
 }  // namespace engine::nn

@@ -1,6 +1,7 @@
 #include "engine/nn/dense.h"
 
 #include "engine/nn/initializers.h"
+#include "engine/nn/layer_catalog.h"
 #include "engine/nn/rng.h"
 #include "engine/numpy.h"
 
@@ -44,6 +45,21 @@ ApplyResult Dense::apply_scoped(const PyTree& variables, const Tensor& x, const 
   Tensor y = dot_general(xin, kernel, {.lhs_contract = {last}, .rhs_contract = {0}});
   if (use_bias_) y = y + variable(variables, "params", "bias", name);
   return {y};
+}
+
+LayerDef dense_def() {
+  return {.type = "dense",
+          .flax_name = "Dense",
+          .category = "core",
+          .doc = "Fully connected layer: y = x @ kernel + bias over the last axis",
+          .fields = {positive_int_field("features", "Number of output features", std::nullopt, 64),
+                     bool_field("use_bias", "Whether to add a learned bias", true)},
+          .build = [](const nlohmann::json& f) { return dense(f["features"].get<int64_t>(), f["use_bias"].get<bool>()); },
+          .write = [](const Module& m) -> std::optional<nlohmann::json> {
+            const auto* d = dynamic_cast<const Dense*>(&m);
+            if (!d) return std::nullopt;
+            return nlohmann::json{{"features", d->features()}, {"use_bias", d->use_bias()}};
+          }};
 }
 
 }  // namespace engine::nn

@@ -5,6 +5,8 @@
 
 namespace engine::nn {
 
+struct LayerDef;
+
 class Dense : public Module {
  public:
   explicit Dense(int64_t features, bool use_bias = true);
@@ -27,5 +29,8 @@ class Dense : public Module {
 inline ModulePtr dense(int64_t features, bool use_bias = true) {
   return std::make_shared<Dense>(features, use_bias);
 }
+
+// The "dense" row of the layer catalog (layer_catalog.h).
+LayerDef dense_def();
 
 }  // namespace engine::nn

@@ -7,6 +7,8 @@
 
 namespace engine::nn {
 
+struct LayerDef;
+
 class Dropout : public Module {
  public:
   explicit Dropout(double rate);
@@ -23,5 +25,8 @@ class Dropout : public Module {
 };
 
 inline ModulePtr dropout(double rate) { return std::make_shared<Dropout>(rate); }
+
+// The "dropout" row of the layer catalog (layer_catalog.h).
+LayerDef dropout_def();
 
 }  // namespace engine::nn

@@ -4,7 +4,8 @@
 //    "layers": [{"type": "flatten"}, {"type": "dense", "features": 512}, {"type": "swish"},
 //               {"type": "dense", "features": 10}]}
 //
-// input_shape leaves out the batch axis. Layer types and their fields (defaults in brackets):
+// input_shape leaves out the batch axis. Layer types and their fields (defaults in brackets; the
+// layer catalog, layer_catalog.h, is the full description that this reader and writer follow):
 //   dense       features, use_bias [true]
 //   conv        features, kernel_size [[3, 3]], strides [[1, 1]], padding ["SAME"|"VALID"; "SAME"],
 //               dilation [[1, 1]], use_bias [true]
@@ -13,7 +14,8 @@
 //   avg_pool, max_pool  window, strides [[1, 1]], padding ["VALID"]
 //   flatten, relu, swish, silu, selu, gelu, tanh, sigmoid, softmax, log_softmax  (no fields)
 // Unknown types and unknown fields are errors; every error names the layer index, its type and
-// the field: "layers[2] (dense): 'features' must be a positive integer, got -3".
+// the field: "layers[2] (dense): 'features' must be a positive integer, got -3". check_spec()
+// (spec_check.h) reports every layer's problems and shapes without throwing.
 #pragma once
 #include <string>
 #include <vector>

@@ -1,5 +1,6 @@
 #include "engine/nn/pooling.h"
 
+#include "engine/nn/layer_catalog.h"
 #include "engine/numpy.h"
 
 namespace engine::nn {
@@ -46,6 +47,48 @@ Shape Flatten::output_shape(const Shape& in) const {
 ApplyResult Flatten::apply_scoped(const PyTree&, const Tensor& x, const ApplyOptions&,
                                   const ScopePath&) const {
   return {reshape(x, output_shape(x.shape()))};
+}
+
+namespace {
+LayerDef pool_def(Pool::Op op) {
+  const std::string type = op == Pool::Op::avg ? "avg_pool" : "max_pool";
+  return {.type = type,
+          .flax_name = type,
+          .category = "pooling",
+          .doc = std::string(op == Pool::Op::avg ? "Average" : "Maximum") + " over windows of the spatial axes (NHWC)",
+          .fields = {int_pair_field("window", "Window height and width", std::nullopt, {2, 2}),
+                     int_pair_field("strides", "Step between windows (height, width)", IntList{1, 1}),
+                     choice_field("padding", "VALID uses no padding; SAME pads to keep ceil(size / stride)",
+                                  {"SAME", "VALID"}, "VALID")},
+          .build =
+              [op](const nlohmann::json& f) {
+                return std::make_shared<Pool>(op, PoolConfig{f["window"].get<IntList>(), f["strides"].get<IntList>(),
+                                                             f["padding"].get<std::string>()});
+              },
+          .write = [op](const Module& m) -> std::optional<nlohmann::json> {
+            const auto* p = dynamic_cast<const Pool*>(&m);
+            if (!p || p->op() != op) return std::nullopt;
+            return nlohmann::json{{"window", p->config().window},
+                                  {"strides", p->config().strides},
+                                  {"padding", p->config().padding}};
+          }};
+}
+}  // namespace
+
+LayerDef avg_pool_def() { return pool_def(Pool::Op::avg); }
+LayerDef max_pool_def() { return pool_def(Pool::Op::max); }
+
+LayerDef flatten_def() {
+  return {.type = "flatten",
+          .flax_name = "flatten",
+          .category = "reshape",
+          .doc = "Flattens every axis after the batch axis into one: (N, H, W, C) -> (N, H*W*C)",
+          .fields = {},
+          .build = [](const nlohmann::json&) { return flatten(); },
+          .write = [](const Module& m) -> std::optional<nlohmann::json> {
+            if (!dynamic_cast<const Flatten*>(&m)) return std::nullopt;
+            return nlohmann::json::object();
+          }};
 }
 
 }  // namespace engine::nn

@@ -8,6 +8,8 @@
 
 namespace engine::nn {
 
+struct LayerDef;
+
 struct PoolConfig {
   IntList window{2, 2};
   IntList strides{1, 1};  // Flax's default (ones); the reference CNN uses (2, 2)
@@ -48,5 +50,10 @@ inline ModulePtr max_pool(IntList window, IntList strides, std::string padding =
                                                           std::move(padding)});
 }
 inline ModulePtr flatten() { return std::make_shared<Flatten>(); }
+
+// The "avg_pool", "max_pool" and "flatten" rows of the layer catalog (layer_catalog.h).
+LayerDef avg_pool_def();
+LayerDef max_pool_def();
+LayerDef flatten_def();
 
 }  // namespace engine::nn
