@@ -1,0 +1,222 @@
+// jax.random's distributions and both PRNG modes, against numbers JAX itself prints. Every
+// expected value is quoted from the source named beside it; distributions or modes for which no
+// JAX source publishes numbers are checked statistically (moments within a tolerance from the
+// sample size), and say so.
+//
+// Sources:
+// - "testRandomDistributionValues": jax-ml/jax tests/random_test.py, _RANDOM_VALUES_CASES, the
+//   threefry2x32 rows (classic mode: the test is skipped under jax_threefry_partitionable). The
+//   seed of each row is zlib.adler32((name + "threefry2x32").encode()); the values have six
+//   decimals and JAX compares them with assertAllClose (float32: atol = rtol = 1e-6) unless the
+//   row sets its own rtol.
+// - "testRngRandomBits": the same file, PRNGKey(1701) (classic mode).
+// - "jax.random module page": docs.jax.dev/en/latest/jax.random.html, printed by JAX >= 0.5,
+//   whose default is jax_threefry_partitionable = True.
+#include <QtTest>
+
+#include <cmath>
+#include <numeric>
+#include <vector>
+
+#include "engine/random/random.h"
+
+using namespace engine;
+namespace rnd = engine::random;
+using rnd::PrngMode;
+
+namespace {
+
+Array key_of(uint32_t k0, uint32_t k1) { return Array::from_vector<uint32_t>({k0, k1}); }
+Array row(const Array& keys, int64_t i) {
+  const uint32_t* k = keys.data<uint32_t>();
+  return key_of(k[2 * i], k[2 * i + 1]);
+}
+
+void expect_close(const Array& got, const std::vector<double>& want, const char* what,
+                  double rtol = 1e-6, double atol = 1e-6) {
+  QCOMPARE(got.size(), static_cast<int64_t>(want.size()));
+  for (size_t i = 0; i < want.size(); ++i) {
+    const double g = got.at_flat(static_cast<int64_t>(i));
+    if (!(std::fabs(g - want[i]) <= atol + rtol * std::fabs(want[i])))
+      QFAIL(qPrintable(QString("%1[%2]: got %3, JAX expects %4")
+                           .arg(what).arg(i).arg(g, 0, 'g', 9).arg(want[i], 0, 'g', 9)));
+  }
+}
+
+template <class T>
+void expect_equal(const Array& got, const std::vector<T>& want) {
+  QCOMPARE(got.to_vector<T>(), want);
+}
+
+struct Moments {
+  double mean = 0, var = 0;
+};
+Moments moments(const Array& a) {
+  Moments m;
+  const int64_t n = a.size();
+  for (int64_t i = 0; i < n; ++i) m.mean += a.at_flat(i);
+  m.mean /= n;
+  for (int64_t i = 0; i < n; ++i) m.var += (a.at_flat(i) - m.mean) * (a.at_flat(i) - m.mean);
+  m.var /= n - 1;
+  return m;
+}
+
+// The sample mean of n draws is within 5 standard errors of the true mean, and the sample
+// variance within 5 of its own standard errors (sd of s^2 ~ sigma^2 sqrt(2/n) for light tails;
+// kurtosis_factor widens it for heavier ones).
+void expect_moments(const Array& a, double mean, double var, const char* what,
+                    double kurtosis_factor = 1.0) {
+  const Moments m = moments(a);
+  const double n = static_cast<double>(a.size());
+  const double se_mean = std::sqrt(var / n);
+  const double se_var = var * std::sqrt(2.0 / n) * kurtosis_factor;
+  if (std::fabs(m.mean - mean) > 5 * se_mean)
+    QFAIL(qPrintable(QString("%1: mean %2, expected %3 +- %4").arg(what).arg(m.mean).arg(mean).arg(5 * se_mean)));
+  if (std::fabs(m.var - var) > 5 * se_var)
+    QFAIL(qPrintable(QString("%1: variance %2, expected %3 +- %4").arg(what).arg(m.var).arg(var).arg(5 * se_var)));
+}
+
+// Seeds of testRandomDistributionValues: zlib.adler32((name + "threefry2x32").encode()).
+constexpr int64_t kSeedBits = 942802475, kSeedBeta = 923534869, kSeedCauchy = 1175914230,
+                  kSeedDirichlet = 1590822961, kSeedDoubleSidedMaxwell = 3634826421,
+                  kSeedExponential = 1942292768, kSeedGamma = 1038747260,
+                  kSeedLaplace = 1291781963, kSeedLoggamma = 1440221118,
+                  kSeedLogistic = 1466238935, kSeedMaxwell = 1331627891,
+                  kSeedMultivariateNormal = 3497659512, kSeedPareto = 1192560388,
+                  kSeedPoisson = 1349191556, kSeedRademacher = 1719994501,
+                  kSeedRandint = 1319372649, kSeedWeibullMin = 1921059088;
+
+}  // namespace
+
+class RandomDistributionsTest : public QObject {
+  Q_OBJECT
+ private slots:
+  void init() { rnd::set_prng_mode(PrngMode::classic); }
+  void cleanup() { rnd::set_prng_mode(PrngMode::classic); }
+
+  void modeSettingAndGuard() {
+    QCOMPARE(rnd::prng_mode(), PrngMode::classic);
+    {
+      rnd::ScopedPrngMode guard(PrngMode::partitionable);
+      QCOMPARE(rnd::prng_mode(), PrngMode::partitionable);
+      {
+        rnd::ScopedPrngMode inner(PrngMode::classic);
+        QCOMPARE(rnd::prng_mode(), PrngMode::classic);
+      }
+      QCOMPARE(rnd::prng_mode(), PrngMode::partitionable);
+    }
+    QCOMPARE(rnd::prng_mode(), PrngMode::classic);
+    QCOMPARE(rnd::parse_prng_mode("partitionable"), PrngMode::partitionable);
+    QCOMPARE(rnd::prng_mode_name(PrngMode::classic), std::string_view("classic"));
+    try {
+      rnd::parse_prng_mode("fast", "--prng");
+      QFAIL("accepted an unknown mode");
+    } catch (const Error& e) {
+      QVERIFY(QString(e.what()).contains("--prng"));
+    }
+  }
+
+  // The jax.random module page (JAX >= 0.5, partitionable by default): random.uniform(key(0))
+  // and random.uniform of the subkey of random.split(key(0)).
+  void partitionableUniformFromDocs() {
+    rnd::ScopedPrngMode guard(PrngMode::partitionable);
+    const Array key = rnd::PRNGKey(0);
+    expect_close(rnd::uniform(key, {}), {0.947667}, "uniform(key(0))");
+    const Array subkey = row(rnd::split(key), 1);
+    expect_close(rnd::uniform(subkey, {}), {0.00729382}, "uniform(split(key(0))[1])", 1e-6, 1e-8);
+  }
+
+  // Partitionable keys and bits are defined per element: split(key, n)[i] is the block at
+  // counter (0, i), so the first keys do not depend on n; 32-bit draws are the xor of the two
+  // block words and element i does not depend on the shape. fold_in is the same in both modes.
+  void partitionableLayout() {
+    const Array key = rnd::PRNGKey(1701);
+    const Array folded = rnd::fold_in(key, 7);
+    rnd::ScopedPrngMode guard(PrngMode::partitionable);
+    QCOMPARE(rnd::fold_in(key, 7).to_vector<uint32_t>(), folded.to_vector<uint32_t>());
+    const std::vector<uint32_t> s2 = rnd::split(key, 2).to_vector<uint32_t>();
+    const std::vector<uint32_t> s5 = rnd::split(key, 5).to_vector<uint32_t>();
+    QCOMPARE(std::vector<uint32_t>(s5.begin(), s5.begin() + 4), s2);
+    const std::vector<uint32_t> b3 = rnd::bits(key, {3}).to_vector<uint32_t>();
+    const std::vector<uint32_t> b23 = rnd::bits(key, {2, 3}).to_vector<uint32_t>();
+    QCOMPARE(std::vector<uint32_t>(b23.begin(), b23.begin() + 3), b3);
+    const std::vector<uint64_t> b64 = rnd::bits_u64(key, {3});
+    for (int i = 0; i < 3; ++i) QCOMPARE(static_cast<uint32_t>(b64[i] >> 32) ^ static_cast<uint32_t>(b64[i]), b3[i]);
+    const std::vector<uint32_t> b8 = rnd::bits(key, {3}, 8).to_vector<uint32_t>();
+    for (int i = 0; i < 3; ++i) QCOMPARE(b8[i], b3[i] & 0xFFu);
+    // The classic stream differs (testRngRandomBits' classic values).
+    QVERIFY(b3 != (std::vector<uint32_t>{56197195u, 4200222568u, 961309823u}));
+  }
+
+  void bitsAllWidthsClassic() {
+    // testRngRandomBits: PRNGKey(1701), widths 8, 16, 32 and 64 (x64).
+    const Array key = rnd::PRNGKey(1701);
+    expect_equal<uint32_t>(rnd::bits(key, {3}, 8), {216, 115, 43});
+    expect_equal<uint32_t>(rnd::bits(key, {3}, 16), {41682, 1300, 55017});
+    expect_equal<uint32_t>(rnd::bits(key, {3}, 32), {56197195u, 4200222568u, 961309823u});
+    QCOMPARE(rnd::bits_u64(key, {3}), (std::vector<uint64_t>{3982329540505020460ull,
+                                                            16822122385914693683ull,
+                                                            7882654074788531506ull}));
+    // testRandomDistributionValues, "bits" uint8 / uint16 / uint64.
+    const Array kb = rnd::PRNGKey(kSeedBits);
+    expect_equal<uint32_t>(rnd::bits(kb, {5}, 8), {10, 158, 82, 54, 158});
+    expect_equal<uint32_t>(rnd::bits(kb, {5}, 16), {6738, 38161, 50695, 57337, 61600});
+    QCOMPARE(rnd::bits_u64(kb, {5}),
+             (std::vector<uint64_t>{17649965731882839947ull, 1415307058040849897ull,
+                                    8282622628079774249ull, 14024425113645909402ull,
+                                    2012979996110532418ull}));
+    QVERIFY_THROWS_EXCEPTION(Error, rnd::bits(kb, {5}, 12));
+  }
+
+  // testRandomDistributionValues rows, classic mode.
+  void continuousKnownValues() {
+    expect_close(rnd::exponential(rnd::PRNGKey(kSeedExponential), {5}),
+                 {0.526067, 0.043046, 0.039932, 0.46427, 0.123886}, "exponential");
+    expect_close(rnd::laplace(rnd::PRNGKey(kSeedLaplace), {5}),
+                 {0.578939, -0.204902, 0.555733, 0.911053, -0.96456}, "laplace");
+    expect_close(rnd::logistic(rnd::PRNGKey(kSeedLogistic), {5}),
+                 {0.19611, -1.709053, -0.274093, -0.208322, -1.675489}, "logistic");
+    expect_close(rnd::cauchy(rnd::PRNGKey(kSeedCauchy), {5}),
+                 {-0.088416, -10.169713, 3.49677, -1.18056, 0.34556}, "cauchy", 1e-5);
+    expect_close(rnd::pareto(rnd::PRNGKey(kSeedPareto), 0.5, {5}),
+                 {2.751398, 1.281863, 87.85448, 1.254542, 2.824487}, "pareto");
+    expect_close(rnd::weibull_min(rnd::PRNGKey(kSeedWeibullMin), 1, 1, {5}),
+                 {1.605863, 0.841809, 0.224218, 0.4826, 0.027901}, "weibull_min");
+    expect_close(rnd::maxwell(rnd::PRNGKey(kSeedMaxwell), {5}),
+                 {3.070779, 0.908479, 1.521317, 0.875551, 1.306137}, "maxwell");
+    expect_close(rnd::double_sided_maxwell(rnd::PRNGKey(kSeedDoubleSidedMaxwell), 1, 2, {5}),
+                 {-2.408914, -3.370437, 3.235352, -0.907734, -1.708732}, "double_sided_maxwell");
+  }
+
+  void gammaFamilyKnownValues() {
+    expect_close(rnd::gamma(rnd::PRNGKey(kSeedGamma), 0.8, {5}),
+                 {0.824221, 1.724476, 0.502882, 5.386132, 0.685543}, "gamma");
+    expect_close(rnd::loggamma(rnd::PRNGKey(kSeedLoggamma), 0.8, {5}),
+                 {0.240559, -3.575443, -0.450946, -2.161372, -2.943277}, "loggamma");
+    expect_close(rnd::beta(rnd::PRNGKey(kSeedBeta), 0.8, 0.9, {5}),
+                 {0.13259, 0.824893, 0.948363, 0.964155, 0.235448}, "beta");
+    const Array alpha = Array::from_vector<float>({0.5f, 0.6f, 0.7f});
+    Array d = rnd::dirichlet(rnd::PRNGKey(kSeedDirichlet), alpha, {2});
+    QCOMPARE(d.shape(), (Shape{2, 3}));
+    expect_close(d, {0.003128, 0.009694, 0.987178, 0.025938, 0.479091, 0.494971}, "dirichlet");
+  }
+
+  void discreteKnownValues() {
+    expect_equal<int32_t>(rnd::randint(rnd::PRNGKey(kSeedRandint), {5}, 0, 10), {0, 5, 7, 7, 5});
+    expect_equal<int32_t>(rnd::rademacher(rnd::PRNGKey(kSeedRademacher), {5}), {-1, -1, -1, -1, 1});
+    expect_equal<int32_t>(rnd::poisson(rnd::PRNGKey(kSeedPoisson), 5, {5}), {7, 3, 6, 11, 6});
+  }
+
+  void multivariateKnownValues() {
+    // mean = ones((1, 3)), cov = eye(3), shape (2,).
+    const Array mean = Array::from_vector<float>({1, 1, 1});
+    const Array cov = Array::from_vector<float>({1, 0, 0, 0, 1, 0, 0, 0, 1}, {3, 3});
+    Array m = rnd::multivariate_normal(rnd::PRNGKey(kSeedMultivariateNormal), mean, cov, {2});
+    QCOMPARE(m.shape(), (Shape{2, 3}));
+    expect_close(m, {1.067826, 1.215599, 0.234166, -0.237534, 1.32591, 1.413987},
+                 "multivariate_normal");
+  }
+};
+
+QTEST_APPLESS_MAIN(RandomDistributionsTest)
+#include "random_distributions_test.moc"
