@@ -76,7 +76,7 @@ Array cauchy(const Array& key, const Shape& shape, DType dtype) {
 }
 
 Array pareto(const Array& key, double b, const Shape& shape, DType dtype) {
-  detail::require(b > 0, "pareto", "--b must be positive, got " + detail::num(b));
+  detail::require(b > 0, "pareto", "b must be positive, got " + detail::num(b));
   return map_uniform(key, shape, dtype, "pareto", 0.0, 1.0, [b](auto u) {
     using T = decltype(u);
     const T e = -std::log1p(-u);  // exponential(key, shape, dtype)
@@ -86,9 +86,9 @@ Array pareto(const Array& key, double b, const Shape& shape, DType dtype) {
 
 Array weibull_min(const Array& key, double scale, double concentration, const Shape& shape,
                   DType dtype) {
-  detail::require(scale > 0, "weibull_min", "--scale must be positive, got " + detail::num(scale));
+  detail::require(scale > 0, "weibull_min", "scale must be positive, got " + detail::num(scale));
   detail::require(concentration > 0, "weibull_min",
-                  "--concentration must be positive, got " + detail::num(concentration));
+                  "concentration must be positive, got " + detail::num(concentration));
   // 1.0 / concentration is a Python float division, then a weakly typed operand.
   const double inv_c = 1.0 / concentration;
   return map_uniform(key, shape, dtype, "weibull_min", 0.0, 1.0, [=](auto u) {
@@ -125,9 +125,9 @@ Array maxwell(const Array& key, const Shape& shape, DType dtype) {
 Array double_sided_maxwell(const Array& key, double loc, double scale, const Shape& shape,
                            DType dtype) {
   Key k = detail::key_words(key, "double_sided_maxwell");
-  detail::require(std::isfinite(loc), "double_sided_maxwell", "--loc must be finite");
+  detail::require(std::isfinite(loc), "double_sided_maxwell", "loc must be finite");
   detail::require(scale > 0, "double_sided_maxwell",
-                  "--scale must be positive, got " + detail::num(scale));
+                  "scale must be positive, got " + detail::num(scale));
   const std::vector<Key> keys = detail::split_keys(k, 2);  // maxwell_key, rademacher_key
   const int64_t n = shape_size(shape);
   return detail::by_dtype(dtype, "double_sided_maxwell", [&](auto tag) {

@@ -78,7 +78,7 @@ std::vector<int32_t> shuffle(Key k, int64_t n) {
 
 Array bernoulli(const Array& key, double p, const Shape& shape) {
   Key k = detail::key_words(key, "bernoulli");
-  detail::require(p >= 0 && p <= 1, "bernoulli", "--p must be in [0, 1], got " + detail::num(p));
+  detail::require(p >= 0 && p <= 1, "bernoulli", "p must be in [0, 1], got " + detail::num(p));
   // JAX canonicalizes a Python float p to float32.
   const std::vector<bool> b = bernoulli_values(k, static_cast<float>(p), shape_size(shape), "bernoulli");
   Array out = Array::empty(DType::boolean, shape);
@@ -142,6 +142,28 @@ Array categorical(const Array& key, const Array& logits, int axis) {
   return out;
 }
 
+Array categorical(const Array& key, const Array& logits, int axis, const Shape& shape) {
+  GS_CHECK(logits.valid() && logits.rank() >= 1,
+           "categorical: logits must have at least one axis");
+  const int ax = normalize_axis(axis, logits.rank(), "categorical axis");
+  Shape batch = logits.shape();
+  batch.erase(batch.begin() + ax);
+  const size_t b = batch.size();
+  GS_CHECK(shape.size() >= b && Shape(shape.end() - b, shape.end()) == batch,
+           "categorical: shape (" + shape_str(shape) + ") must end with the batch shape (" +
+               shape_str(batch) + ") of logits " + logits.aval_str());
+  const Shape prefix(shape.begin(), shape.end() - b);
+  const int64_t copies = shape_size(prefix);
+  Shape tiled_shape = prefix;
+  tiled_shape.insert(tiled_shape.end(), logits.shape().begin(), logits.shape().end());
+  Array tiled = Array::empty(logits.dtype(), tiled_shape);
+  for (int64_t c = 0; c < copies; ++c)
+    std::memcpy(static_cast<char*>(tiled.mutable_raw()) + c * logits.nbytes(), logits.raw(),
+                logits.nbytes());
+  // A negative axis keeps naming the same logits axis under the new leading dimensions.
+  return categorical(key, tiled, ax - logits.rank());
+}
+
 Array permutation(const Array& key, int64_t n) {
   Key k = detail::key_words(key, "permutation");
   GS_CHECK(n >= 0, "permutation: n must be non-negative, got " + std::to_string(n));
@@ -173,10 +195,10 @@ Array choice(const Array& key, int64_t n, const Shape& shape, bool replace,
   const int64_t draws = shape_size(shape);
   if (draws == 0) return Array::zeros(DType::i32, shape);
   detail::require(n > 0 && n <= std::numeric_limits<int32_t>::max(), "choice",
-                  "--a must be a positive population size that fits i32, got " + std::to_string(n));
+                  "a must be a positive population size that fits i32, got " + std::to_string(n));
   detail::require(replace || draws <= n, "choice",
-                  "cannot take " + std::to_string(draws) + " samples from a population of " +
-                      std::to_string(n) + " without replacement (--replace false)");
+                  "a = " + std::to_string(n) + " is fewer than the " + std::to_string(draws) +
+                      " samples to take without replacement (replace=false)");
   if (p.empty()) {
     if (replace) return detail::to_array(randint_values(k, draws, 0, n), shape);
     std::vector<int32_t> perm = shuffle(k, n);
@@ -184,12 +206,12 @@ Array choice(const Array& key, int64_t n, const Shape& shape, bool replace,
     return detail::to_array(perm, shape);
   }
   detail::require(static_cast<int64_t>(p.size()) == n, "choice",
-                  "--p has " + std::to_string(p.size()) + " entries but --a is " + std::to_string(n));
+                  "p has " + std::to_string(p.size()) + " entries but a is " + std::to_string(n));
   // p is promoted to float32 (JAX's default float), and so is everything after.
   std::vector<float> pf(p.size());
   for (size_t i = 0; i < p.size(); ++i) {
     detail::require(p[i] >= 0 && std::isfinite(p[i]), "choice",
-                    "--p entries must be finite and >= 0, entry " + std::to_string(i) + " is " +
+                    "p entries must be finite and >= 0, entry " + std::to_string(i) + " is " +
                         detail::num(p[i]));
     pf[i] = static_cast<float>(p[i]);
   }
@@ -199,7 +221,7 @@ Array choice(const Array& key, int64_t n, const Shape& shape, bool replace,
     std::vector<float> cum(pf.size());
     float acc = 0;
     for (size_t i = 0; i < pf.size(); ++i) cum[i] = acc = acc + pf[i];
-    detail::require(cum.back() > 0, "choice", "--p sums to 0");
+    detail::require(cum.back() > 0, "choice", "p sums to 0");
     const std::vector<float> u = detail::uniform<float>(k, draws, 0.0f, 1.0f, "choice");
     for (int64_t i = 0; i < draws; ++i) {
       const float r = cum.back() * (1.0f - u[i]);
@@ -208,7 +230,7 @@ Array choice(const Array& key, int64_t n, const Shape& shape, bool replace,
   } else {
     const int64_t nonzero = std::count_if(pf.begin(), pf.end(), [](float v) { return v > 0; });
     detail::require(draws <= nonzero, "choice",
-                    "without replacement, --p needs at least as many nonzero entries (" +
+                    "p needs, without replacement, at least as many nonzero entries (" +
                         std::to_string(nonzero) + ") as samples (" + std::to_string(draws) + ")");
     // Gumbel top-k: the indices of the smallest -gumbel - log(p), by a stable argsort.
     const Array g = gumbel(key, {n}, DType::f32);
@@ -279,7 +301,7 @@ std::vector<int32_t> poisson_rejection(Key key, float lam, int64_t n) {
 Array poisson(const Array& key, double lam, const Shape& shape) {
   Key k = detail::key_words(key, "poisson");
   detail::require(lam >= 0 && lam < 1e9, "poisson",
-                  "--lam must be >= 0 and below 1e9, got " + detail::num(lam));
+                  "lam must be >= 0 and below 1e9, got " + detail::num(lam));
   const float lam32 = static_cast<float>(lam);  // poisson converts lam to float32
   const int64_t n = shape_size(shape);
   if (lam32 == 0.0f) return Array::zeros(DType::i32, shape);

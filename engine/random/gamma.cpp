@@ -93,7 +93,7 @@ using detail::Key;
 Array gamma_array(const Array& key, double a, const Shape& shape, DType dtype, bool log_space,
                   const char* what) {
   Key k = detail::key_words(key, what);
-  detail::require(a > 0 && std::isfinite(a), what, "--a must be positive, got " + detail::num(a));
+  detail::require(a > 0 && std::isfinite(a), what, "a must be positive, got " + detail::num(a));
   return detail::by_dtype(dtype, what, [&](auto tag) {
     using T = decltype(tag);
     std::vector<T> alpha(static_cast<size_t>(shape_size(shape)), static_cast<T>(a));
@@ -113,8 +113,8 @@ Array loggamma(const Array& key, double a, const Shape& shape, DType dtype) {
 
 Array beta(const Array& key, double a, double b, const Shape& shape, DType dtype) {
   Key k = detail::key_words(key, "beta");
-  detail::require(a > 0 && std::isfinite(a), "beta", "--a must be positive, got " + detail::num(a));
-  detail::require(b > 0 && std::isfinite(b), "beta", "--b must be positive, got " + detail::num(b));
+  detail::require(a > 0 && std::isfinite(a), "beta", "a must be positive, got " + detail::num(a));
+  detail::require(b > 0 && std::isfinite(b), "beta", "b must be positive, got " + detail::num(b));
   const std::vector<Key> keys = detail::split_keys(k, 2);  // key_a, key_b
   const size_t n = static_cast<size_t>(shape_size(shape));
   return detail::by_dtype(dtype, "beta", [&](auto tag) {
@@ -133,7 +133,7 @@ Array beta(const Array& key, double a, double b, const Shape& shape, DType dtype
 
 Array t(const Array& key, double df, const Shape& shape, DType dtype) {
   Key k = detail::key_words(key, "t");
-  detail::require(df > 0 && std::isfinite(df), "t", "--df must be positive, got " + detail::num(df));
+  detail::require(df > 0 && std::isfinite(df), "t", "df must be positive, got " + detail::num(df));
   const std::vector<Key> keys = detail::split_keys(k, 2);  // key_n, key_g
   const int64_t n = shape_size(shape);
   return detail::by_dtype(dtype, "t", [&](auto tag) {
@@ -150,12 +150,12 @@ Array t(const Array& key, double df, const Shape& shape, DType dtype) {
 Array dirichlet(const Array& key, const Array& alpha, const Shape& batch_shape, DType dtype) {
   Key k = detail::key_words(key, "dirichlet");
   detail::require(alpha.valid() && alpha.rank() == 1 && alpha.size() >= 1, "dirichlet",
-                  "--alpha must be a non-empty 1-D array, got " +
+                  "alpha must be a non-empty 1-D array, got " +
                       (alpha.valid() ? alpha.aval_str() : std::string("a null array")));
   const int64_t m = alpha.size();
   for (int64_t j = 0; j < m; ++j)
     detail::require(alpha.at_flat(j) > 0, "dirichlet",
-                    "--alpha entries must be positive, entry " + std::to_string(j) + " is " +
+                    "alpha entries must be positive, entry " + std::to_string(j) + " is " +
                         detail::num(alpha.at_flat(j)));
   Shape shape = batch_shape;
   shape.push_back(m);

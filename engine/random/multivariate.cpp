@@ -25,7 +25,7 @@ std::vector<double> cholesky(const std::vector<double>& a, int64_t n) {
     double d = a[j * n + j];
     for (int64_t k = 0; k < j; ++k) d -= l[j * n + k] * l[j * n + k];
     detail::require(d > 0 && std::isfinite(d), "multivariate_normal",
-                    "--cov is not positive definite (pivot " + std::to_string(j) + " is " +
+                    "cov is not positive definite (pivot " + std::to_string(j) + " is " +
                         detail::num(d) + ")");
     l[j * n + j] = std::sqrt(d);
     for (int64_t i = j + 1; i < n; ++i) {
@@ -83,18 +83,18 @@ Array multivariate_normal(const Array& key, const Array& mean, const Array& cov,
                           const Shape& batch_shape, DType dtype) {
   Key k = detail::key_words(key, "multivariate_normal");
   detail::require(mean.valid() && mean.rank() == 1 && mean.size() >= 1, "multivariate_normal",
-                  "--mean must be a non-empty 1-D array, got " +
+                  "mean must be a non-empty 1-D array, got " +
                       (mean.valid() ? mean.aval_str() : std::string("a null array")));
   const int64_t n = mean.size();
   detail::require(cov.valid() && cov.shape() == Shape({n, n}), "multivariate_normal",
-                  "--cov must be " + std::to_string(n) + "x" + std::to_string(n) +
-                      " to match --mean, got " + (cov.valid() ? cov.aval_str() : std::string("a null array")));
+                  "cov must be " + std::to_string(n) + "x" + std::to_string(n) +
+                      " to match mean, got " + (cov.valid() ? cov.aval_str() : std::string("a null array")));
   const std::vector<double> c = matrix_values(cov);
   for (int64_t i = 0; i < n; ++i)
     for (int64_t j = 0; j < i; ++j)
       detail::require(std::fabs(c[i * n + j] - c[j * n + i]) <=
                           1e-6 * (std::fabs(c[i * n + j]) + std::fabs(c[j * n + i])),
-                      "multivariate_normal", "--cov must be symmetric");
+                      "multivariate_normal", "cov must be symmetric");
   const std::vector<double> l = cholesky(c, n);
   Shape shape = batch_shape;
   shape.push_back(n);
@@ -116,7 +116,7 @@ Array multivariate_normal(const Array& key, const Array& mean, const Array& cov,
 
 Array orthogonal(const Array& key, int64_t n, const Shape& batch_shape, DType dtype) {
   Key k = detail::key_words(key, "orthogonal");
-  detail::require(n >= 0 && n <= 4096, "orthogonal", "--n must be in [0, 4096], got " + std::to_string(n));
+  detail::require(n >= 0 && n <= 4096, "orthogonal", "n must be in [0, 4096], got " + std::to_string(n));
   Shape shape = batch_shape;
   shape.push_back(n);
   shape.push_back(n);

@@ -122,6 +122,9 @@ Array randint(const Array& key, const Shape& shape, int64_t minval, int64_t maxv
 // Samples category indices (i32) from unnormalized log-probabilities along `axis`, by the
 // Gumbel-max trick: argmax(logits + gumbel). The result has logits' shape without that axis.
 Array categorical(const Array& key, const Array& logits, int axis = -1);
+// The same with JAX's `shape` argument: shape = prefix + (logits' shape without the axis); the
+// logits are broadcast over the prefix before the Gumbel draw.
+Array categorical(const Array& key, const Array& logits, int axis, const Shape& shape);
 // A random permutation of 0 .. n-1 (i32), by JAX's _shuffle: ceil(3 ln n / ln(2^32 - 1)) rounds,
 // each a stable sort by fresh random 32-bit keys.
 Array permutation(const Array& key, int64_t n);
