@@ -14,6 +14,7 @@
 //   whose default is jax_threefry_partitionable = True.
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <vector>
@@ -215,6 +216,194 @@ class RandomDistributionsTest : public QObject {
     QCOMPARE(m.shape(), (Shape{2, 3}));
     expect_close(m, {1.067826, 1.215599, 0.234166, -0.237534, 1.32591, 1.413987},
                  "multivariate_normal");
+  }
+  // Moments of every sampler in both modes. In partitionable mode JAX publishes no numbers for
+  // any distribution but uniform, and in classic mode none for t, poisson with lam >= 10
+  // (rejection), choice, categorical or orthogonal: these are checked statistically only.
+  void momentsInBothModes_data() {
+    QTest::addColumn<int>("mode");
+    QTest::newRow("classic") << static_cast<int>(PrngMode::classic);
+    QTest::newRow("partitionable") << static_cast<int>(PrngMode::partitionable);
+  }
+  void momentsInBothModes() {
+    QFETCH(int, mode);
+    rnd::ScopedPrngMode guard(static_cast<PrngMode>(mode));
+    const int64_t n = 20000;
+    const Array key = rnd::PRNGKey(mode == 0 ? 11 : 12);
+    const double pi = 3.14159265358979323846, euler = 0.5772156649015329;
+    expect_moments(rnd::uniform(key, {n}), 0.5, 1.0 / 12, "uniform");
+    expect_moments(rnd::uniform(key, {n}, 0, 1, DType::f64), 0.5, 1.0 / 12, "uniform f64");
+    expect_moments(rnd::normal(key, {n}), 0, 1, "normal");
+    expect_moments(rnd::normal(key, {n}, DType::f64), 0, 1, "normal f64");
+    expect_moments(rnd::exponential(key, {n}), 1, 1, "exponential", 2);
+    expect_moments(rnd::exponential(key, {n}, DType::f64), 1, 1, "exponential f64", 2);
+    expect_moments(rnd::laplace(key, {n}), 0, 2, "laplace", 2);
+    expect_moments(rnd::logistic(key, {n}), 0, pi * pi / 3, "logistic", 1.5);
+    expect_moments(rnd::gumbel(key, {n}), euler, pi * pi / 6, "gumbel", 2);
+    expect_moments(rnd::gamma(key, 2.5, {n}), 2.5, 2.5, "gamma(2.5)", 2);
+    expect_moments(rnd::gamma(key, 0.5, {n}, DType::f64), 0.5, 0.5, "gamma(0.5) f64", 3);
+    // digamma(2.5) and trigamma(2.5) by the recurrences from 0.5.
+    expect_moments(rnd::loggamma(key, 2.5, {n}), -1.9635100260214235 + 2 + 2.0 / 3,
+                   pi * pi / 2 - 4 - 4.0 / 9, "loggamma(2.5)", 1.5);
+    expect_moments(rnd::beta(key, 2, 3, {n}), 0.4, 0.04, "beta(2, 3)");
+    expect_moments(rnd::t(key, 5, {n}), 0, 5.0 / 3, "t(5)", 4);
+    expect_moments(rnd::maxwell(key, {n}), 2 * std::sqrt(2 / pi), (3 * pi - 8) / pi, "maxwell");
+    expect_moments(rnd::double_sided_maxwell(key, 1, 2, {n}), 1, 12, "double_sided_maxwell");
+    expect_moments(rnd::weibull_min(key, 1, 2, {n}), std::sqrt(pi) / 2, 1 - pi / 4, "weibull_min");
+    expect_moments(rnd::pareto(key, 10, {n}), 10.0 / 9, 10.0 / (81 * 8), "pareto(10)", 4);
+    expect_moments(rnd::bernoulli(key, 0.3, {n}), 0.3, 0.21, "bernoulli(0.3)");
+    expect_moments(rnd::rademacher(key, {n}), 0, 1, "rademacher");
+    expect_moments(rnd::randint(key, {n}, -3, 7), 1.5, 99.0 / 12, "randint(-3, 7)");
+    expect_moments(rnd::poisson(key, 5, {n}), 5, 5, "poisson(5)", 1.5);
+    expect_moments(rnd::poisson(key, 30, {n}), 30, 30, "poisson(30)", 1.5);
+    // Truncated to (-1, 2): moments from the normal density and CDF.
+    const double phi_a = std::exp(-0.5) / std::sqrt(2 * pi), phi_b = std::exp(-2.0) / std::sqrt(2 * pi);
+    const double z = 0.5 * (std::erf(2 / std::sqrt(2.0)) - std::erf(-1 / std::sqrt(2.0)));
+    const double tn_mean = (phi_a - phi_b) / z;
+    const double tn_var = 1 + (-1 * phi_a - 2 * phi_b) / z - tn_mean * tn_mean;
+    expect_moments(rnd::truncated_normal(key, -1, 2, {n}), tn_mean, tn_var, "truncated_normal");
+    // Cauchy has no moments: half its mass lies in (-1, 1).
+    const Array c = rnd::cauchy(key, {n});
+    int inside = 0;
+    for (float v : c.span<float>()) inside += std::fabs(v) < 1;
+    QVERIFY(std::fabs(inside / double(n) - 0.5) < 5 * std::sqrt(0.25 / n));
+    // Dirichlet(1, 2, 3): component 0 is Beta(1, 5).
+    const Array d = rnd::dirichlet(key, Array::from_vector<float>({1, 2, 3}), {n});
+    std::vector<float> first(n);
+    for (int64_t i = 0; i < n; ++i) {
+      first[i] = d.data<float>()[3 * i];
+      const float sum = d.data<float>()[3 * i] + d.data<float>()[3 * i + 1] + d.data<float>()[3 * i + 2];
+      QVERIFY(std::fabs(sum - 1) < 1e-5f);
+    }
+    expect_moments(Array::from_vector<float>(first), 1.0 / 6, 5.0 / (36 * 7), "dirichlet[0]");
+    // Multivariate normal: the sample mean and covariance.
+    const Array mean = Array::from_vector<float>({1, -1});
+    const Array cov = Array::from_vector<float>({2, 0.5f, 0.5f, 1}, {2, 2});
+    const Array m = rnd::multivariate_normal(key, mean, cov, {n});
+    double mx = 0, my = 0, sxx = 0, syy = 0, sxy = 0;
+    for (int64_t i = 0; i < n; ++i) mx += m.data<float>()[2 * i], my += m.data<float>()[2 * i + 1];
+    mx /= n, my /= n;
+    for (int64_t i = 0; i < n; ++i) {
+      const double x = m.data<float>()[2 * i] - mx, y = m.data<float>()[2 * i + 1] - my;
+      sxx += x * x, syy += y * y, sxy += x * y;
+    }
+    QVERIFY(std::fabs(mx - 1) < 5 * std::sqrt(2.0 / n) && std::fabs(my + 1) < 5 * std::sqrt(1.0 / n));
+    QVERIFY(std::fabs(sxx / n - 2) < 5 * 2 * std::sqrt(2.0 / n));
+    QVERIFY(std::fabs(syy / n - 1) < 5 * std::sqrt(2.0 / n));
+    QVERIFY(std::fabs(sxy / n - 0.5) < 5 * std::sqrt((2 * 1 + 0.25) / n));
+  }
+
+  void choiceAndCategoricalInBothModes_data() { momentsInBothModes_data(); }
+  void choiceAndCategoricalInBothModes() {
+    QFETCH(int, mode);
+    rnd::ScopedPrngMode guard(static_cast<PrngMode>(mode));
+    const Array key = rnd::PRNGKey(21);
+    const int64_t n = 20000;
+    // With replacement and no p: randint(key, shape, 0, a), exactly.
+    QCOMPARE(rnd::choice(key, 7, {50}).to_vector<int32_t>(), rnd::randint(key, {50}, 0, 7).to_vector<int32_t>());
+    // Without replacement and no p: a prefix of permutation(key, a), exactly.
+    const std::vector<int32_t> perm = rnd::permutation(key, 9).to_vector<int32_t>();
+    QCOMPARE(rnd::choice(key, 9, {2, 2}, false).to_vector<int32_t>(),
+             std::vector<int32_t>(perm.begin(), perm.begin() + 4));
+    std::vector<int32_t> sorted = perm;
+    std::sort(sorted.begin(), sorted.end());
+    for (int i = 0; i < 9; ++i) QCOMPARE(sorted[i], i);
+    // Weighted, with replacement: frequencies follow p.
+    const std::vector<double> p = {0.1, 0.2, 0.0, 0.7};
+    const Array w = rnd::choice(key, 4, {n}, true, p);
+    int counts[4] = {0, 0, 0, 0};
+    for (int32_t v : w.span<int32_t>()) counts[v]++;
+    for (int j = 0; j < 4; ++j) QVERIFY(std::fabs(counts[j] / double(n) - p[j]) < 5 * std::sqrt(0.25 / n));
+    QCOMPARE(counts[2], 0);
+    // Weighted, without replacement: distinct indices, never a zero-weight one; the first pick
+    // follows p.
+    int first[4] = {0, 0, 0, 0};
+    for (int r = 0; r < 2000; ++r) {
+      const std::vector<int32_t> pick = rnd::choice(rnd::fold_in(key, r), 4, {3}, false, p).to_vector<int32_t>();
+      QVERIFY(pick[0] != pick[1] && pick[1] != pick[2] && pick[0] != pick[2]);
+      for (int32_t v : pick) QVERIFY(v != 2);
+      first[pick[0]]++;
+    }
+    for (int j = 0; j < 4; ++j) QVERIFY(std::fabs(first[j] / 2000.0 - p[j]) < 5 * std::sqrt(0.25 / 2000));
+    QVERIFY_THROWS_EXCEPTION(Error, rnd::choice(key, 4, {4}, false, p));
+    QVERIFY_THROWS_EXCEPTION(Error, rnd::choice(key, 3, {4}, false));
+    // categorical with a shape prefix: the logits broadcast over it.
+    std::vector<float> logits;
+    for (double q : {0.25, 0.25, 0.5}) logits.push_back(static_cast<float>(std::log(q)));
+    const Array c = rnd::categorical(key, Array::from_vector<float>(logits), -1, {n});
+    QCOMPARE(c.shape(), (Shape{n}));
+    int cc[3] = {0, 0, 0};
+    for (int32_t v : c.span<int32_t>()) cc[v]++;
+    QVERIFY(std::fabs(cc[2] / double(n) - 0.5) < 5 * std::sqrt(0.25 / n));
+    // The shape must end with the batch shape, here (2,).
+    const Array two_rows = Array::from_vector<float>({0, 0, 0, 0, 0, 0}, {2, 3});
+    QCOMPARE(rnd::categorical(key, two_rows, -1, {5, 2}).shape(), (Shape{5, 2}));
+    QVERIFY_THROWS_EXCEPTION(Error, rnd::categorical(key, two_rows, -1, {5}));
+  }
+
+  void orthogonalInBothModes_data() { momentsInBothModes_data(); }
+  void orthogonalInBothModes() {
+    QFETCH(int, mode);
+    rnd::ScopedPrngMode guard(static_cast<PrngMode>(mode));
+    const Array q = rnd::orthogonal(rnd::PRNGKey(5), 4, {500});
+    QCOMPARE(q.shape(), (Shape{500, 4, 4}));
+    const float* v = q.data<float>();
+    double sum00 = 0, sq00 = 0;
+    for (int b = 0; b < 500; ++b) {
+      const float* m = v + 16 * b;
+      for (int i = 0; i < 4; ++i)
+        for (int j = 0; j < 4; ++j) {
+          double dot = 0;
+          for (int k = 0; k < 4; ++k) dot += double(m[k * 4 + i]) * m[k * 4 + j];
+          QVERIFY(std::fabs(dot - (i == j)) < 1e-5);
+        }
+      sum00 += m[0], sq00 += double(m[0]) * m[0];
+    }
+    // Haar measure: each entry has mean 0 and variance 1/n.
+    QVERIFY(std::fabs(sum00 / 500) < 5 * std::sqrt(0.25 / 500));
+    QVERIFY(std::fabs(sq00 / 500 - 0.25) < 0.06);
+    // The columns are the normal draw's Q, signed so that R's diagonal is positive: for n = 1
+    // that is the sign of the draw itself.
+    const Array one = rnd::orthogonal(rnd::PRNGKey(5), 1, {8});
+    for (float x : one.span<float>()) QCOMPARE(std::fabs(x), 1.0f);
+    const Array z = rnd::normal(rnd::PRNGKey(5), {8, 1, 1});
+    for (int i = 0; i < 8; ++i) QCOMPARE(one.data<float>()[i], z.data<float>()[i] > 0 ? 1.0f : -1.0f);
+  }
+
+  // Partitionable permutation is JAX's _shuffle over partitionable split and bits.
+  void partitionablePermutationConstruction() {
+    rnd::ScopedPrngMode guard(PrngMode::partitionable);
+    const Array p = rnd::permutation(rnd::PRNGKey(0), 10);
+    std::vector<uint32_t> sk = rnd::bits(row(rnd::split(rnd::PRNGKey(0)), 1), {10}).to_vector<uint32_t>();
+    std::vector<int32_t> expect(10);
+    std::iota(expect.begin(), expect.end(), 0);
+    std::stable_sort(expect.begin(), expect.end(), [&](int a, int b) { return sk[a] < sk[b]; });
+    QCOMPARE(p.to_vector<int32_t>(), expect);
+  }
+
+  void badParametersAreRejected() {
+    const Array key = rnd::PRNGKey(0);
+    auto expect_error = [](auto&& f, const char* needle) {
+      try {
+        f();
+        QFAIL(qPrintable(QString("accepted a bad parameter (%1)").arg(needle)));
+      } catch (const Error& e) {
+        QVERIFY2(QString(e.what()).contains(needle), e.what());
+      }
+    };
+    expect_error([&] { rnd::gamma(key, -1, {2}); }, "gamma: a must be positive");
+    expect_error([&] { rnd::beta(key, 1, 0, {2}); }, "beta: b must be positive");
+    expect_error([&] { rnd::poisson(key, -2, {2}); }, "poisson: lam");
+    expect_error([&] { rnd::t(key, 0, {2}); }, "t: df");
+    expect_error([&] { rnd::bernoulli(key, 2, {2}); }, "bernoulli: p");
+    expect_error([&] { rnd::pareto(key, 0, {2}); }, "pareto: b");
+    expect_error([&] { rnd::weibull_min(key, 1, -1, {2}); }, "weibull_min: concentration");
+    expect_error([&] { rnd::dirichlet(key, Array::from_vector<float>({1, 0}), {}); }, "dirichlet: alpha");
+    expect_error([&] {
+      rnd::multivariate_normal(key, Array::from_vector<float>({0, 0}),
+                               Array::from_vector<float>({1, 2, 2, 1}, {2, 2}), {});
+    }, "multivariate_normal: cov is not positive definite");
+    expect_error([&] { rnd::uniform(key, {2}, 0, 1, DType::i32); }, "uniform: dtype");
   }
 };
 
