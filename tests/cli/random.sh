@@ -193,6 +193,40 @@ expect_fail '--cov' random multivariate_normal --key 0,0 --mean '[0,0]' --cov '[
 expect_fail '--mean' random multivariate_normal --key 0,0 --mean '[[0]]' --cov '[[1]]'
 expect_fail '--n' random orthogonal --key 0,0 --n x
 
+# train records the run's PRNG mode, draws in it, and eval replays it: the partitionable run's
+# test loss differs from the classic one's and eval reproduces it. example takes --prng too.
+tmp_train=$(mktemp -d)
+echo '{"name": "lin", "input_shape": [10], "layers": [{"type": "dense", "features": 5}]}' >"$tmp_train/lin.json"
+train=("$cli" train --model "$tmp_train/lin.json" --dataset synthetic-regression:64 --batch 16 --epochs 1
+  --db "$tmp_train/runs.db")
+part="$("${train[@]}" --prng partitionable 2>&1 | grep -oE 'test loss [0-9.]+$')"
+classic="$("${train[@]}" 2>&1 | grep -oE 'test loss [0-9.]+$')"
+checks=$((checks + 1))
+if [[ -z "$part" || -z "$classic" || "$part" == "$classic" ]]; then
+  echo "FAIL: train --prng partitionable vs classic: '$part' / '$classic'"
+  failures=$((failures + 1))
+fi
+checks=$((checks + 1))
+if ! "$cli" runs show 1 --db "$tmp_train/runs.db" | grep -q '"prng":"partitionable"' ||
+  ! "$cli" runs show 2 --db "$tmp_train/runs.db" | grep -q '"prng":"classic"'; then
+  echo "FAIL: runs show does not record each run's prng"
+  failures=$((failures + 1))
+fi
+checks=$((checks + 1))
+if ! "$cli" eval 1 --db "$tmp_train/runs.db" | grep -q "$part"; then
+  echo "FAIL: eval of the partitionable run does not reproduce its $part"
+  failures=$((failures + 1))
+fi
+expect_fail 'prng' train --model "$tmp_train/lin.json" --dataset synthetic-regression:64 --prng fast \
+  --db "$tmp_train/runs.db"
+expect_fail '--prng' example linear_regression --prng fast
+checks=$((checks + 1))
+if ! "$cli" example linear_regression --prng partitionable | grep -q '^Final loss'; then
+  echo "FAIL: example linear_regression --prng partitionable"
+  failures=$((failures + 1))
+fi
+rm -rf "$tmp_train"
+
 rm -f /tmp/random_cli_err.$$
 echo "$((checks - failures)) passed, $failures failed"
 [[ $failures -eq 0 ]]

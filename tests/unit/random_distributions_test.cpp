@@ -19,7 +19,10 @@
 #include <numeric>
 #include <vector>
 
+#include "engine/nn/rng.h"
 #include "engine/random/random.h"
+#include "engine/train/run_config.h"
+#include "engine/transforms/jit.h"
 
 using namespace engine;
 namespace rnd = engine::random;
@@ -379,6 +382,39 @@ class RandomDistributionsTest : public QObject {
     std::iota(expect.begin(), expect.end(), 0);
     std::stable_sort(expect.begin(), expect.end(), [&](int a, int b) { return sk[a] < sk[b]; });
     QCOMPARE(p.to_vector<int32_t>(), expect);
+  }
+
+  // Dropout's mask inside jit (nn::bernoulli on a traced key binds threefry2x32) draws the same
+  // bits as the eager sampler in both modes; each mode traces its own function.
+  void tracedBernoulliMatchesEager_data() { momentsInBothModes_data(); }
+  void tracedBernoulliMatchesEager() {
+    QFETCH(int, mode);
+    rnd::ScopedPrngMode guard(static_cast<PrngMode>(mode));
+    for (const Shape& shape : {Shape{7}, Shape{6, 7}, Shape{}}) {
+      JitFn f = jit([shape](Tensor key) { return nn::bernoulli(key, 0.75, shape); });
+      const Array key = rnd::PRNGKey(1234);
+      const Array got = f(Tensor(key)).leaf().array();
+      QCOMPARE(got.to_vector<bool>(), rnd::bernoulli(key, 0.75, shape).to_vector<bool>());
+    }
+  }
+
+  // A run records its PRNG mode ("prng", classic unless set) and round-trips it.
+  void runConfigRecordsPrng() {
+    nlohmann::json j = nlohmann::json::parse(R"({"dataset": "synthetic-regression", "model":
+        {"name": "lin", "input_shape": [10], "layers": [{"type": "dense", "features": 5}]}})");
+    QCOMPARE(train::RunConfig::from_json(j).prng, std::string("classic"));
+    j["prng"] = "partitionable";
+    const train::RunConfig c = train::RunConfig::from_json(j);
+    QCOMPARE(c.prng, std::string("partitionable"));
+    QCOMPARE(c.to_json()["prng"].get<std::string>(), std::string("partitionable"));
+    QCOMPARE(train::RunConfig::from_json(c.to_json()).prng, std::string("partitionable"));
+    j["prng"] = "fast";
+    try {
+      train::RunConfig::from_json(j);
+      QFAIL("accepted prng 'fast'");
+    } catch (const Error& e) {
+      QVERIFY2(QString(e.what()).startsWith("prng:"), e.what());
+    }
   }
 
   void badParametersAreRejected() {
