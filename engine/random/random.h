@@ -24,7 +24,10 @@ namespace engine::random {
 // 64-bit counter of its flat index (fold_in is the same in both).
 enum class PrngMode { classic, partitionable };
 
-// The process-wide mode (classic until set); every function below reads it when called.
+// The process-wide mode (classic until set); every function below reads it when called, and
+// traced draws (nn::bernoulli under jit) read it when traced: jit's cache is keyed on shapes, not
+// on the mode, so a function traced in one mode keeps that mode's bits. A training run holds its
+// config's mode for its whole duration (TrainingLoop::run), which other threads then also see.
 void set_prng_mode(PrngMode mode);
 PrngMode prng_mode();
 // "classic" or "partitionable"; parse throws engine::Error naming `what` otherwise.
