@@ -25,6 +25,8 @@ struct ExampleOptions {
   // Training examples draw their parameters from PRNGKey(seed) and shuffle with PRNGKey(seed + 1),
   // so accuracy can be read as a spread over seeds rather than from one draw.
   uint32_t seed = 0;
+  // JAX's PRNG mode of every draw: "classic" (the tutorials' numbers) or "partitionable".
+  std::string prng = "classic";
 };
 
 struct Example {

@@ -1,4 +1,5 @@
 // gradient-cli example NAME [--epochs N] [--limit N] [--steps N] [--min-accuracy A] [--dataset D] [--seed S]
+//                      [--prng classic|partitionable]
 //
 // Runs one of the reference programs of examples/ (the same code as the example executables) and
 // prints what it prints: text, as the tutorials do, not JSON. A wrong result (no convergence, a
@@ -6,6 +7,7 @@
 #include <memory>
 
 #include "app/cli/commands.h"
+#include "engine/random/random.h"
 #include "examples/examples.h"
 
 namespace cli {
@@ -26,7 +28,10 @@ void add_example_command(CLI::App& app) {
   examples::add_example_flags(*cmd, o->example);
   cmd->footer("Examples:" + list +
               "\n\nE.g. gradient-cli example fashion_cnn --epochs 2");
-  cmd->callback([o] { examples::find_example(o->name).run(o->example); });
+  cmd->callback([o] {
+    engine::random::ScopedPrngMode prng(engine::random::parse_prng_mode(o->example.prng, "--prng"));
+    examples::find_example(o->name).run(o->example);
+  });
 }
 
 }  // namespace cli

@@ -1,8 +1,11 @@
-// gradient-cli random: JAX's threefry2x32 random numbers from the command line, as JSON.
+// gradient-cli random: JAX's threefry2x32 random numbers from the command line, as JSON, in
+// either of JAX's PRNG modes (--prng classic, the default, or partitionable).
 //
 //   gradient-cli random key SEED                                   -> [k0,k1]
-//   gradient-cli random split --key K0,K1 [--num N]                -> [[a,b],...]
-//   gradient-cli random normal|uniform|bits --key K0,K1 --shape D1,D2,...  -> nested arrays
+//   gradient-cli random split --key K0,K1 [--num N] [--prng M]     -> [[a,b],...]
+//   gradient-cli random fold_in --key K0,K1 --data D               -> [a,b]
+//   gradient-cli random NAME --key K0,K1 [--shape D1,D2] [params] [--prng M]  -> nested arrays
+//     for every jax.random sampler NAME (random_samplers.cpp)
 //
 // Arguments are parsed here rather than by CLI11's converters so that every bad value is
 // reported with the argument it came from ("--key: ...") and a nonzero exit status.
@@ -15,20 +18,21 @@
 #include <vector>
 
 #include "app/cli/commands.h"
+#include "app/cli/json_io.h"
+#include "app/cli/random_args.h"
 #include "engine/core/error.h"
 #include "engine/random/random.h"
 
 namespace cli {
 
-namespace {
+namespace random_args {
 
 using engine::Array;
 using engine::DType;
 using engine::Error;
 using engine::Shape;
 
-// The most elements a command prints; larger requests are refused before any work.
-constexpr int64_t kMaxPrinted = 10'000'000;
+namespace {
 
 // An integer of type T spelling the whole of `text` (decimal), or nothing.
 template <class T>
@@ -52,60 +56,6 @@ std::vector<std::string> split_commas(const std::string& text) {
   return parts;
 }
 
-int64_t parse_seed(const std::string& text) {
-  int64_t seed = 0;
-  if (!parse_integer(text, seed))
-    throw Error("SEED: expected a 64-bit signed integer, got '" + text + "'");
-  return seed;
-}
-
-Array parse_key(const std::string& text) {
-  std::vector<std::string> parts = split_commas(text);
-  uint32_t k[2] = {0, 0};
-  if (parts.size() != 2 || !parse_integer(parts[0], k[0]) || !parse_integer(parts[1], k[1]))
-    throw Error("--key: expected two unsigned 32-bit integers as K0,K1 (e.g. 0,42), got '" +
-                text + "'");
-  return Array::from_vector<uint32_t>({k[0], k[1]});
-}
-
-Shape parse_shape(const std::string& text) {
-  Shape shape;
-  if (text.empty()) return shape;  // a scalar
-  std::vector<std::string> parts = split_commas(text);
-  int64_t size = 1;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    int64_t d = 0;
-    if (!parse_integer(parts[i], d))
-      throw Error("--shape: dimension " + std::to_string(i + 1) + " ('" + parts[i] +
-                  "') is not an integer in '" + text + "'");
-    if (d < 0)
-      throw Error("--shape: dimension " + std::to_string(i + 1) + " is negative (" +
-                  std::to_string(d) + ") in '" + text + "'");
-    if (d > 0 && size > kMaxPrinted / d)
-      throw Error("--shape: '" + text + "' has more than " + std::to_string(kMaxPrinted) +
-                  " elements, more than this command prints");
-    size *= d;
-    shape.push_back(d);
-  }
-  return shape;
-}
-
-int64_t parse_count(const std::string& text, const char* what) {
-  int64_t n = 0;
-  if (!parse_integer(text, n) || n < 0)
-    throw Error(std::string(what) + ": expected a non-negative integer, got '" + text + "'");
-  if (n > kMaxPrinted)
-    throw Error(std::string(what) + ": " + text + " is more than this command prints (" +
-                std::to_string(kMaxPrinted) + ")");
-  return n;
-}
-
-DType parse_float_dtype(const std::string& text) {
-  if (text == "f32" || text == "float32") return DType::f32;
-  if (text == "f64" || text == "float64") return DType::f64;
-  throw Error("--dtype: expected f32 or f64, got '" + text + "'");
-}
-
 // One element as JSON: integers exactly, float32 with 9 significant digits (enough to name the
 // float), float64 with 17.
 void append_element(std::string& out, const Array& a, int64_t i) {
@@ -126,90 +76,184 @@ void append_element(std::string& out, const Array& a, int64_t i) {
   out += buf;
 }
 
-// Row-major nested JSON arrays; a rank-0 array prints as a bare number.
-void append_json(std::string& out, const Array& a, int axis, int64_t& flat) {
-  if (axis == a.rank()) {
-    append_element(out, a, flat++);
+// Row-major nested JSON arrays; a rank-0 value prints as a bare number.
+template <class Element>
+void append_nested(std::string& out, const Shape& shape, size_t axis, int64_t& flat,
+                   const Element& element) {
+  if (axis == shape.size()) {
+    element(out, flat++);
     return;
   }
   out += '[';
-  for (int64_t i = 0; i < a.shape()[axis]; ++i) {
+  for (int64_t i = 0; i < shape[axis]; ++i) {
     if (i) out += ',';
-    append_json(out, a, axis + 1, flat);
+    append_nested(out, shape, axis + 1, flat, element);
   }
   out += ']';
+}
+
+}  // namespace
+
+Array parse_key(const std::string& text) {
+  std::vector<std::string> parts = split_commas(text);
+  uint32_t k[2] = {0, 0};
+  if (parts.size() != 2 || !parse_integer(parts[0], k[0]) || !parse_integer(parts[1], k[1]))
+    throw Error("--key: expected two unsigned 32-bit integers as K0,K1 (e.g. 0,42), got '" +
+                text + "'");
+  return Array::from_vector<uint32_t>({k[0], k[1]});
+}
+
+Shape parse_shape(const std::string& text, const char* what) {
+  Shape shape;
+  if (text.empty()) return shape;  // a scalar
+  std::vector<std::string> parts = split_commas(text);
+  int64_t size = 1;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    int64_t d = 0;
+    if (!parse_integer(parts[i], d))
+      throw Error(std::string(what) + ": dimension " + std::to_string(i + 1) + " ('" + parts[i] +
+                  "') is not an integer in '" + text + "'");
+    if (d < 0)
+      throw Error(std::string(what) + ": dimension " + std::to_string(i + 1) + " is negative (" +
+                  std::to_string(d) + ") in '" + text + "'");
+    if (d > 0 && size > kMaxPrinted / d)
+      throw Error(std::string(what) + ": '" + text + "' has more than " +
+                  std::to_string(kMaxPrinted) + " elements, more than this command prints");
+    size *= d;
+    shape.push_back(d);
+  }
+  return shape;
+}
+
+int64_t parse_count(const std::string& text, const char* what) {
+  int64_t n = 0;
+  if (!parse_integer(text, n) || n < 0)
+    throw Error(std::string(what) + ": expected a non-negative integer, got '" + text + "'");
+  if (n > kMaxPrinted)
+    throw Error(std::string(what) + ": " + text + " is more than this command prints (" +
+                std::to_string(kMaxPrinted) + ")");
+  return n;
+}
+
+int64_t parse_int(const std::string& text, const char* what) {
+  int64_t n = 0;
+  if (!parse_integer(text, n))
+    throw Error(std::string(what) + ": expected a 64-bit integer, got '" + text + "'");
+  return n;
+}
+
+double parse_number(const std::string& text, const char* what) {
+  double v = 0;
+  const char* first = text.data();
+  const char* last = text.data() + text.size();
+  if (first != last && *first == '+') ++first;
+  auto [ptr, ec] = std::from_chars(first, last, v);
+  if (first == last || ec != std::errc() || ptr != last)
+    throw Error(std::string(what) + ": expected a number, got '" + text + "'");
+  return v;
+}
+
+bool parse_bool(const std::string& text, const char* what) {
+  if (text == "true" || text == "1") return true;
+  if (text == "false" || text == "0") return false;
+  throw Error(std::string(what) + ": expected true or false, got '" + text + "'");
+}
+
+DType parse_float_dtype(const std::string& text) {
+  if (text == "f32" || text == "float32") return DType::f32;
+  if (text == "f64" || text == "float64") return DType::f64;
+  throw Error("--dtype: expected f32 or f64, got '" + text + "'");
+}
+
+void apply_prng(const std::string& text) {
+  engine::random::set_prng_mode(engine::random::parse_prng_mode(text, "--prng"));
 }
 
 void print_json(const Array& a) {
   std::string out;
   int64_t flat = 0;
-  append_json(out, a, 0, flat);
+  append_nested(out, a.shape(), 0, flat,
+                [&](std::string& o, int64_t i) { append_element(o, a, i); });
   std::cout << out << '\n';
 }
 
-// Options of the sampling subcommands; owned by the CLI::App tree through shared_ptr captures.
-struct SampleOptions {
-  std::string key, shape, dtype = "f32";
-  double minval = 0.0, maxval = 1.0;
-};
-
-CLI::App* add_sampler(CLI::App* random, const std::string& name, const std::string& help,
-                      bool has_dtype, bool has_range, void (*run)(const SampleOptions&)) {
-  auto opts = std::make_shared<SampleOptions>();
-  CLI::App* cmd = random->add_subcommand(name, help);
-  cmd->add_option("--key", opts->key, "PRNG key as K0,K1 (two u32 words, e.g. 0,42)")->required();
-  cmd->add_option("--shape", opts->shape, "output shape D1,D2,... (empty for a scalar)")
-      ->required();
-  if (has_dtype) cmd->add_option("--dtype", opts->dtype, "f32 (default) or f64");
-  if (has_range) {
-    cmd->add_option("--minval", opts->minval, "lower bound, inclusive (default 0)");
-    cmd->add_option("--maxval", opts->maxval, "upper bound, exclusive (default 1)");
-  }
-  cmd->callback([opts, run] { run(*opts); });
-  return cmd;
+void print_u64_json(const std::vector<uint64_t>& values, const Shape& shape) {
+  std::string out;
+  int64_t flat = 0;
+  append_nested(out, shape, 0, flat,
+                [&](std::string& o, int64_t i) { o += std::to_string(values[i]); });
+  std::cout << out << '\n';
 }
 
-}  // namespace
+double Given::number(const std::string& name, double fallback, bool required) const {
+  const std::string option = "--" + name;
+  if (!has(name)) {
+    if (required) throw Error(option + ": required by this distribution");
+    return fallback;
+  }
+  return parse_number(text(name), option.c_str());
+}
+
+Array Given::json(const std::string& name) const {
+  const std::string option = "--" + name;
+  if (!has(name)) throw Error(option + ": required by this distribution");
+  return parse_json_array(text(name), option);
+}
+
+}  // namespace random_args
 
 void add_random_command(CLI::App& app) {
+  using namespace random_args;
   CLI::App* random = app.add_subcommand(
-      "random", "JAX-exact random numbers (classic threefry2x32 PRNG), printed as JSON");
+      "random",
+      "JAX-exact random numbers (threefry2x32; --prng classic, the default, or partitionable, "
+      "JAX's default since 0.5), printed as JSON");
   random->require_subcommand(1);
 
   auto seed = std::make_shared<std::string>();
   CLI::App* key = random->add_subcommand("key", "The PRNG key of an integer seed: [k0,k1]");
   key->add_option("SEED", *seed, "64-bit integer seed (negative allowed), as jax.random.PRNGKey")
       ->required();
-  key->callback([seed] { print_json(engine::random::PRNGKey(parse_seed(*seed))); });
+  key->callback([seed] {
+    int64_t s = 0;
+    try {
+      s = parse_int(*seed, "SEED");
+    } catch (const engine::Error&) {
+      throw engine::Error("SEED: expected a 64-bit signed integer, got '" + *seed + "'");
+    }
+    print_json(engine::random::PRNGKey(s));
+  });
 
-  struct SplitOptions {
-    std::string key, num = "2";
+  struct KeyOptions {
+    std::string key, num = "2", data, prng = "classic";
   };
-  auto split_opts = std::make_shared<SplitOptions>();
+  auto split_opts = std::make_shared<KeyOptions>();
   CLI::App* split = random->add_subcommand("split", "Split a key into N new keys: [[a,b],...]");
   split->add_option("--key", split_opts->key, "PRNG key as K0,K1 (two u32 words, e.g. 0,42)")
       ->required();
   split->add_option("--num", split_opts->num, "number of keys (default 2)");
+  split->add_option("--prng", split_opts->prng, "classic (default) or partitionable");
   split->callback([split_opts] {
+    apply_prng(split_opts->prng);
     print_json(engine::random::split(parse_key(split_opts->key),
                                      parse_count(split_opts->num, "--num")));
   });
 
-  add_sampler(random, "normal", "Standard normal samples (jax.random.normal)", true, false,
-              [](const SampleOptions& o) {
-                print_json(engine::random::normal(parse_key(o.key), parse_shape(o.shape),
-                                                  parse_float_dtype(o.dtype)));
-              });
-  add_sampler(random, "uniform", "Uniform samples in [minval, maxval) (jax.random.uniform)", true,
-              true, [](const SampleOptions& o) {
-                print_json(engine::random::uniform(parse_key(o.key), parse_shape(o.shape),
-                                                   o.minval, o.maxval,
-                                                   parse_float_dtype(o.dtype)));
-              });
-  add_sampler(random, "bits", "Uniform random u32 words (jax.random.bits)", false, false,
-              [](const SampleOptions& o) {
-                print_json(engine::random::bits(parse_key(o.key), parse_shape(o.shape)));
-              });
+  auto fold_opts = std::make_shared<KeyOptions>();
+  CLI::App* fold = random->add_subcommand("fold_in", "A key derived from a key and a u32: [a,b]");
+  fold->add_option("--key", fold_opts->key, "PRNG key as K0,K1 (two u32 words, e.g. 0,42)")
+      ->required();
+  fold->add_option("--data", fold_opts->data, "a 32-bit unsigned integer")->required();
+  fold->add_option("--prng", fold_opts->prng, "classic (default) or partitionable (same result)");
+  fold->callback([fold_opts] {
+    apply_prng(fold_opts->prng);
+    const int64_t d = parse_int(fold_opts->data, "--data");
+    if (d < 0 || d > std::numeric_limits<uint32_t>::max())
+      throw engine::Error("--data: expected an unsigned 32-bit integer, got '" + fold_opts->data + "'");
+    print_json(engine::random::fold_in(parse_key(fold_opts->key), static_cast<uint32_t>(d)));
+  });
+
+  add_random_samplers(random);
 }
 
 }  // namespace cli

@@ -17,6 +17,7 @@
 #include "engine/backend/backend.h"
 #include "engine/core/error.h"
 #include "engine/data/dataset.h"
+#include "engine/random/random.h"
 #include "engine/runs/run_store.h"
 #include "engine/train/train_steps.h"
 
@@ -29,7 +30,7 @@ namespace train = engine::train;
 namespace {
 
 struct TrainOptions {
-  std::string model, dataset, optimizer, backend, db, name, config, notes;
+  std::string model, dataset, optimizer, backend, db, name, config, notes, prng;
   std::vector<std::string> tags;
   std::optional<int64_t> epochs, batch, seed, limit, log_every, eval_every, checkpoint_every;
   std::optional<double> lr, momentum;
@@ -70,6 +71,7 @@ train::RunConfig build_config(const TrainOptions& o) {
   if (o.epochs) j["epochs"] = *o.epochs;
   if (o.batch) j["batch_size"] = *o.batch;
   if (o.seed) j["seed"] = *o.seed;
+  if (!o.prng.empty()) j["prng"] = o.prng;
   if (o.log_every) j["log_every"] = *o.log_every;
   if (o.eval_every) j["eval_every"] = *o.eval_every;
   if (o.checkpoint_every) j["checkpoint_every"] = *o.checkpoint_every;
@@ -114,6 +116,8 @@ void run_eval(int64_t id, const std::string& db_option, std::string dataset, std
   std::vector<engine::runs::Checkpoint> ckpts = store.checkpoints(id);
   GS_CHECK(!ckpts.empty(), "run " + std::to_string(id) + " has no checkpoint to evaluate");
   train::RunConfig config = train::RunConfig::from_json(rec.config);
+  // The run's limited subset and initial state are drawn in its own PRNG mode.
+  engine::random::ScopedPrngMode prng(engine::random::parse_prng_mode(config.prng, "prng"));
   if (dataset.empty()) dataset = config.dataset;
   const int64_t n = limit ? *limit : (dataset == config.dataset ? config.limit : 0);
   engine::set_default_backend(engine::find_backend(config.backend));
@@ -156,6 +160,8 @@ void add_train_commands(CLI::App& app) {
   t->add_option("--lr", o->lr, "Learning rate (default 0.1)");
   t->add_option("--momentum", o->momentum, "Momentum of sgd or rmsprop");
   t->add_option("--seed", o->seed, "Seed of the initialization, shuffling and dropout (default 0)");
+  t->add_option("--prng", o->prng,
+                "PRNG mode of those draws: classic (default) or partitionable (JAX's default since 0.5)");
   t->add_option("--backend", o->backend, "cpu (default) or reference");
   t->add_option("--log-every", o->log_every, "Report and record the training loss every N steps (default 10)");
   t->add_option("--eval-every", o->eval_every, "Evaluate on the test split every N epochs (default 1)");

@@ -108,15 +108,24 @@ Tensor bernoulli(const Tensor& key, double p, const Shape& shape) {
   if (key.is_concrete()) return Tensor(random::bernoulli(key.array(), p, shape));
   const int64_t n = shape_size(shape);
   if (n == 0) return Tensor(Array::zeros(DType::boolean, shape));
-  // JAX's threefry_2x32(key, iota(n)): the counters, padded with one 0 when n is odd, are hashed
-  // first half against second half, and the two output halves concatenated.
-  const int64_t half = (n + 1) / 2;
-  Tensor counts = iota(DType::u32, n);
-  if (n % 2) counts = concatenate({counts, reshape(u32(0), {1})});
-  std::vector<Tensor> in{key_word(key, 0), key_word(key, 1), slice(counts, {0}, {half}),
-                         slice(counts, {half}, {2 * half})};
-  Tensors y = bind(PrimId::threefry2x32, in);
-  Tensor bits = slice(concatenate({y[0], y[1]}), {0}, {n});
+  Tensor bits;
+  if (random::prng_mode() == random::PrngMode::partitionable) {
+    // _threefry_random_bits_partitionable: element i hashes the counter pair (0, i) (n < 2^32
+    // here) and keeps the xor of the two output words. The mode is read when this is traced.
+    std::vector<Tensor> in{key_word(key, 0), key_word(key, 1), u32(0), iota(DType::u32, n)};
+    Tensors y = bind(PrimId::threefry2x32, in);
+    bits = bind1(PrimId::xor_, {y[0], y[1]});
+  } else {
+    // JAX's threefry_2x32(key, iota(n)): the counters, padded with one 0 when n is odd, are
+    // hashed first half against second half, and the two output halves concatenated.
+    const int64_t half = (n + 1) / 2;
+    Tensor counts = iota(DType::u32, n);
+    if (n % 2) counts = concatenate({counts, reshape(u32(0), {1})});
+    std::vector<Tensor> in{key_word(key, 0), key_word(key, 1), slice(counts, {0}, {half}),
+                           slice(counts, {half}, {2 * half})};
+    Tensors y = bind(PrimId::threefry2x32, in);
+    bits = slice(concatenate({y[0], y[1]}), {0}, {n});
+  }
   // uniform() is m * 2^-23 exactly for the mantissa bits m = bits >> 9, and p is rounded to f32
   // first, so uniform < p  <=>  m < ceil(p_f32 * 2^23): the same mask without float bit casts.
   Tensor m = bind1(PrimId::shift_right_logical, {bits, u32(9)});

@@ -13,6 +13,7 @@
 #include "engine/core/error.h"
 #include "engine/nn/model_spec.h"
 #include "engine/optim/optim.h"
+#include "engine/random/random.h"
 
 namespace engine::train {
 
@@ -246,7 +247,7 @@ json resolve_model_spec(const std::string& model) {
 RunConfig RunConfig::from_json(const json& j) {
   try {
     Fields f(j, "", {"name", "tags", "notes", "model", "dataset", "optimizer", "schedule", "batch_size", "epochs",
-                     "seed", "backend", "log_every", "eval_every", "eval_batch_size", "checkpoint_every"});
+                     "seed", "prng", "backend", "log_every", "eval_every", "eval_batch_size", "checkpoint_every"});
     RunConfig c;
     c.name = f.string("name", "");
     c.tags = f.strings("tags");
@@ -271,6 +272,7 @@ RunConfig RunConfig::from_json(const json& j) {
     c.batch_size = f.integer("batch_size", c.batch_size, 1, 1'000'000);
     c.epochs = f.integer("epochs", c.epochs, 1, 1'000'000);
     c.seed = f.integer("seed", c.seed, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max());
+    c.prng = std::string(random::prng_mode_name(random::parse_prng_mode(f.string("prng", c.prng, true), "prng")));
     c.backend = f.string("backend", c.backend, true);
     c.log_every = f.integer("log_every", c.log_every, 1, kMaxCount);
     c.eval_every = f.integer("eval_every", c.eval_every, 0, kMaxCount);
@@ -329,6 +331,7 @@ json RunConfig::to_json() const {
               {"batch_size", batch_size},
               {"epochs", epochs},
               {"seed", seed},
+              {"prng", prng},
               {"backend", backend},
               {"log_every", log_every},
               {"eval_every", eval_every},

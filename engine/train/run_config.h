@@ -7,6 +7,7 @@
 //    "optimizer": {"name": "sgd", "lr": 0.1, "momentum": 0.9},
 //    "schedule": {"type": "exponential_decay", "transition_steps": 1000, "decay_rate": 0.95},
 //    "batch_size": 32, "epochs": 2, "seed": 0, "backend": "cpu",
+//    "prng": "classic",        // or "partitionable": JAX's PRNG mode for init, shuffles, dropout
 //    "log_every": 10,          // a step event and metric rows every N steps
 //    "eval_every": 1,          // test loss/accuracy every N epochs (and after the last)
 //    "checkpoint_every": 1}    // a checkpoint every N epochs (0: only at the end or on stop)
@@ -65,6 +66,7 @@ struct RunConfig {
   int64_t batch_size = 32;
   int64_t epochs = 1;
   int64_t seed = 0;
+  std::string prng = "classic";  // the run's PRNG mode: classic or partitionable (random::PrngMode)
   std::string backend = "cpu";  // cpu, reference
   int64_t log_every = 10;
   int64_t eval_every = 1;

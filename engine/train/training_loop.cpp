@@ -92,6 +92,8 @@ bool TrainingLoop::between_steps() {
 
 TrainResult TrainingLoop::run() {
   BackendScope backend(config_.backend);
+  // The mode is process-wide: a run in partitionable mode switches it for its duration.
+  random::ScopedPrngMode prng(random::parse_prng_mode(config_.prng, "prng"));
   runs::RunStore store(runs::RunStoreOptions{
       .path = t_.options_.db_path,
       .flush_rows = t_.options_.flush_rows,

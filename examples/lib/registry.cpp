@@ -6,6 +6,7 @@
 
 #include "engine/core/error.h"
 #include "engine/data/dataset.h"
+#include "engine/random/random.h"
 #include "examples/examples.h"
 
 namespace examples {
@@ -44,6 +45,8 @@ void add_example_flags(CLI::App& app, ExampleOptions& options) {
       ->check(CLI::Range(0.0, 1.0));
   app.add_option("--seed", options.seed,
                  "Key of the parameter init (PRNGKey(seed)) and of the shuffles (PRNGKey(seed + 1))");
+  app.add_option("--prng", options.prng,
+                 "PRNG mode: classic (default, the tutorials' numbers) or partitionable (JAX >= 0.5)");
   std::string datasets;
   for (const std::string& n : engine::data::dataset_names()) datasets += (datasets.empty() ? "" : ", ") + n;
   app.add_option("--dataset", options.dataset, "Data set instead of the example's own: " + datasets);
@@ -60,6 +63,7 @@ int example_main(const std::string& name, int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   try {
+    engine::random::ScopedPrngMode prng(engine::random::parse_prng_mode(options.prng, "--prng"));
     example.run(options);
   } catch (const std::exception& e) {
     std::fflush(stdout);
