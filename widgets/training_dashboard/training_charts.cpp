@@ -135,7 +135,7 @@ void TrainingCharts::replot(QCustomPlot* plot) {
   // than QCustomPlot's unrelated default width.
   bool any = false;
   QCPRange values;
-  for (int i = 0; i < plot->graphCount(); ++i) {
+  for (int i = 0; plot != plots_[0] && i < plot->graphCount(); ++i) {  // a loss is never flat
     bool found = false;
     const QCPRange r = plot->graph(i)->getValueRange(found);
     if (!found) continue;

@@ -377,8 +377,9 @@ void TrainingDashboard::showEvents(const std::vector<train::Event>& events) {
     }
   }
   charts_->append(events);
-  // Replotting 200,000 points takes ~10 ms: keep the charts' share of the GUI thread near 5%.
-  controller_->setMinimumInterval(int(20 * charts_->lastAppendMs()));
+  // Replotting 200,000 points takes ~10 ms: ticks slow down to keep the charts' share of the GUI
+  // thread near 10%, but never below 4 per second.
+  controller_->setMinimumInterval(std::min(250, int(10 * charts_->lastAppendMs())));
   const bool changed = state != state_;
   state_ = state;
   updateActions();
