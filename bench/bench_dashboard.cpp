@@ -3,8 +3,8 @@
 // heartbeat timer measures how late the GUI thread serves it; (2) the same config trained headless
 // by an engine Trainer in the same process. Throughput is the engine's own (the last step event's
 // examples/s: training steps only, the compiling first step left out), so both sides measure alike.
-// Target: the studio keeps >= 95% of the headless examples/s. Rounds alternate studio and headless
-// so that a busy neighbour on a shared machine costs both alike.
+// Target: the studio keeps >= 95% of the headless examples/s. Each round runs both, in alternating
+// order, so that a busy neighbour on a shared machine costs both alike; the table shows medians.
 //
 //   bench_dashboard [--epochs N] [--limit N] [--rounds N]      (QT_QPA_PLATFORM=offscreen by default)
 #include <algorithm>
@@ -183,8 +183,14 @@ int main(int argc, char** argv) {
   std::vector<StudioResult> studio;
   std::vector<HeadlessResult> headless;
   for (int round = 0; round < rounds; ++round) {
-    headless.push_back(run_headless(config, db));
-    studio.push_back(run_studio(config, db));
+    // Alternating which goes first, so neither always meets the machine as the other left it.
+    if (round % 2 == 0) {
+      headless.push_back(run_headless(config, db));
+      studio.push_back(run_studio(config, db));
+    } else {
+      studio.push_back(run_studio(config, db));
+      headless.push_back(run_headless(config, db));
+    }
     std::printf("round %d: headless %.0f ex/s (%s), studio %.0f ex/s (%s)\n", round + 1,
                 headless.back().examples_per_second, headless.back().status.c_str(),
                 studio.back().examples_per_second, studio.back().status.toStdString().c_str());

@@ -343,6 +343,7 @@ void TrainingDashboard::showEvents(const std::vector<train::Event>& events) {
         } else if (train::is_final(e.status)) {
           state = statusName(e.status);
           const QString message = qstr(e.message);
+          eta_->setText(tr("ETA --:--"));  // nothing is left to run
           if (e.status == train::TrainerStatus::finished) {
             progress_->setValue(progress_->maximum());
             QString text = tr("Finished run %1").arg(e.run_id);

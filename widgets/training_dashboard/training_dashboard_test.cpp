@@ -145,6 +145,11 @@ class TrainingDashboardTest : public QObject {
     QVERIFY(form->editorFor("optimizer.lr")->property("hasError").toBool());
     QCOMPARE(ended.count(), 1);
     QCOMPARE(ended.at(0).at(1).toString(), QString("diverged"));
+    if (const QByteArray shot = qgetenv("GS_DASHBOARD_BANNER_SCREENSHOT"); !shot.isEmpty()) {
+      d.show();
+      QVERIFY(QTest::qWaitForWindowExposed(&d));
+      QVERIFY(d.grab().save(QString::fromLocal8Bit(shot)));
+    }
     QVERIFY(!d.isActive());
     QVERIFY(d.startAction()->isEnabled());  // a new run may start
   }
