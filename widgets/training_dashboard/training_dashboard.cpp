@@ -378,9 +378,10 @@ void TrainingDashboard::showEvents(const std::vector<train::Event>& events) {
     }
   }
   charts_->append(events);
-  // Replotting 200,000 points takes ~10 ms: ticks slow down to keep the charts' share of the GUI
-  // thread near 10%, but never below 4 per second.
-  controller_->setMinimumInterval(std::min(250, int(10 * charts_->lastAppendMs())));
+  // Replotting 200,000 points takes ~10 ms. On a machine whose cores the run's OpenMP threads
+  // fill, every GUI millisecond is taken from training (and stalls the other threads at their
+  // barrier): ticks slow down to keep the charts near 3% of the time, but never below 2 per second.
+  controller_->setMinimumInterval(std::min(500, int(30 * charts_->lastAppendMs())));
   const bool changed = state != state_;
   state_ = state;
   updateActions();
