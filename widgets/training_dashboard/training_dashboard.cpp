@@ -377,6 +377,9 @@ void TrainingDashboard::showEvents(const std::vector<train::Event>& events) {
       }
     }
   }
+  // A stop was asked for: the run stays "stopping" until its final status arrives.
+  if (state_ == "stopping" && state != "stopped" && state != "finished" && state != "diverged" && state != "failed")
+    state = state_;
   charts_->append(events);
   // Replotting 200,000 points takes ~10 ms. On a machine whose cores the run's OpenMP threads
   // fill, every GUI millisecond is taken from training (and stalls the other threads at their

@@ -334,8 +334,13 @@ class TrainingDashboardTest : public QObject {
     QVERIFY(before > 0);
     QTRY_VERIFY_WITH_TIMEOUT(started.count() == 2, 60000);
     QCOMPARE(started.at(1).at(0).toLongLong(), run);
-    d.stopAndWait();
-    QCOMPARE(ended.count(), 2);
+    // The Stop action: "stopping" until the run has checkpointed and ended.
+    QSignalSpy states(&d, &gs::TrainingDashboard::stateChanged);
+    d.stopAction()->trigger();
+    QCOMPARE(states.first().at(0).toString(), QString("stopping"));
+    QVERIFY(d.isActive() && !d.stopAction()->isEnabled() && !d.startAction()->isEnabled());
+    QTRY_VERIFY_WITH_TIMEOUT(ended.count() == 2, 60000);
+    QVERIFY(!d.isActive() && d.startAction()->isEnabled());
     QCOMPARE(ended.at(1).at(1).toString(), QString("stopped"));
   }
 };
