@@ -19,6 +19,7 @@
 #include "engine/data/dataset.h"
 #include "engine/random/random.h"
 #include "engine/runs/run_store.h"
+#include "engine/train/config_catalog.h"
 #include "engine/train/train_steps.h"
 
 namespace cli {
@@ -36,6 +37,12 @@ struct TrainOptions {
   std::optional<double> lr, momentum;
   bool json = false;
 };
+
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
 
 json read_json_file(const std::string& path, const std::string& what) {
   std::ifstream in(path, std::ios::binary);
@@ -152,11 +159,11 @@ void add_train_commands(CLI::App& app) {
   auto o = std::make_shared<TrainOptions>();
   CLI::App* t = app.add_subcommand("train", "Train a model on a dataset, recording the run in the runs database");
   t->add_option("--model", o->model, "builtin:mlp, builtin:cnn, builtin:linear or a model spec FILE.json");
-  t->add_option("--dataset", o->dataset, "fashion-mnist, mnist-digits, mnist-idx:DIR, synthetic-regression[:N]");
+  t->add_option("--dataset", o->dataset, join(engine::data::dataset_names()) + " (listed below)");
   t->add_option("--limit", o->limit, "Use N examples of each split (a fixed random subset)");
   t->add_option("--epochs", o->epochs, "Number of epochs (default 1)");
   t->add_option("--batch", o->batch, "Batch size (default 32)");
-  t->add_option("--optimizer", o->optimizer, "sgd, adam, adamw, rmsprop or adagrad (default sgd)");
+  t->add_option("--optimizer", o->optimizer, join(train::optimizer_names()) + " (default sgd; listed below)");
   t->add_option("--lr", o->lr, "Learning rate (default 0.1)");
   t->add_option("--momentum", o->momentum, "Momentum of sgd or rmsprop");
   t->add_option("--seed", o->seed, "Seed of the initialization, shuffling and dropout (default 0)");
@@ -172,6 +179,8 @@ void add_train_commands(CLI::App& app) {
   t->add_option("--config", o->config, "A run config FILE.json; flags override its fields");
   t->add_option("--db", o->db, "Runs database (default $GS_DB or ~/.local/share/gradient-studio/runs.db)");
   t->add_flag("--json", o->json, "One JSON event per line instead of the progress display");
+  // The same catalog RunConfig validates against and the studio's run form is built from.
+  t->footer("\n" + train::catalog_help_text());
   t->callback([o] { run_train(*o); });
 
   auto rid = std::make_shared<int64_t>(0);

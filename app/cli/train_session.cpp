@@ -110,6 +110,7 @@ class Display {
         break;
       case EventType::error: std::cerr << clear() << "error: " << e.message << "\n"; break;
       case EventType::checkpoint: break;
+      case EventType::phase: break;  // the bar shows the steps; phases matter to the studio
       case EventType::status: status(e); break;
     }
     std::cout << std::flush;

@@ -32,6 +32,7 @@ std::string_view event_type_name(EventType type) {
     case EventType::checkpoint: return "checkpoint";
     case EventType::status: return "status";
     case EventType::error: return "error";
+    case EventType::phase: return "phase";
   }
   return "unknown";
 }
@@ -55,6 +56,8 @@ nlohmann::json to_json(const Event& e) {
                    {"eta_s", e.eta_seconds},
                    {"stored_metrics", e.stored_metrics}};
   if (!e.message.empty()) j["message"] = e.message;
+  if (!e.phase.empty()) j["phase"] = e.phase;
+  if (e.type == EventType::step) j["learning_rate"] = e.learning_rate;
   return j;
 }
 

@@ -35,7 +35,12 @@ enum class EventType {
   checkpoint,  // a checkpoint was written (message: its path)
   status,      // the status changed (paused, running, finished, stopped, diverged, failed)
   error,       // something failed (message says what); followed by status 'failed'
+  phase,       // the loop entered a phase (phase and message name it; see kPhases)
 };
+// The phases a run goes through, in the order a run first enters them: "loading data",
+// "compiling" (the first step of the process traces and compiles it), "training", "evaluating"
+// (the test split after an epoch), "checkpointing"; then training, evaluating, ... again.
+inline constexpr const char* kPhases[] = {"loading data", "compiling", "training", "evaluating", "checkpointing"};
 std::string_view event_type_name(EventType type);
 
 struct Event {
@@ -56,6 +61,11 @@ struct Event {
   double examples_per_second = 0;
   double eta_seconds = -1;          // time left at that throughput; -1 unknown
   int64_t stored_metrics = 0;       // metric rows committed to the run database so far
+  // The phase the loop is in when this event happens ("" before the first one).
+  std::string phase;
+  // step: the learning rate of the step just taken, exactly as the optimizer computed it (float32,
+  // the schedule at that step); also recorded as the metric row train/learning_rate. 0 otherwise.
+  double learning_rate = 0;
   std::string message;
 };
 

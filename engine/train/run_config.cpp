@@ -14,6 +14,7 @@
 #include "engine/nn/model_spec.h"
 #include "engine/optim/optim.h"
 #include "engine/random/random.h"
+#include "engine/train/config_catalog.h"
 
 namespace engine::train {
 
@@ -119,30 +120,67 @@ class Fields {
 
 constexpr int64_t kMaxCount = 1'000'000'000;
 
-// The fields each optimizer takes besides name and lr (optax's arguments).
+// The fields each optimizer or schedule takes: its row of the catalog (config_catalog.h).
 std::vector<std::string> optimizer_fields(const std::string& name) {
-  std::vector<std::string> f{"name", "lr"};
-  auto add = [&](std::initializer_list<const char*> more) { f.insert(f.end(), more.begin(), more.end()); };
-  if (name == "sgd") add({"momentum", "nesterov"});
-  else if (name == "adam") add({"b1", "b2", "eps"});
-  else if (name == "adamw") add({"b1", "b2", "eps", "weight_decay"});
-  else if (name == "rmsprop") add({"decay", "eps", "momentum", "nesterov"});
-  else if (name == "adagrad") add({"eps"});
+  std::vector<std::string> f{"name"};
+  if (const OptimizerSpec* spec = find_optimizer(name))
+    for (const FieldSpec& field : spec->fields) f.push_back(field.name);
   return f;
 }
 
 std::vector<std::string> schedule_fields(const std::string& type) {
   std::vector<std::string> f{"type"};
-  if (type != "constant") f.push_back("unit");
-  auto add = [&](std::initializer_list<const char*> more) { f.insert(f.end(), more.begin(), more.end()); };
-  if (type == "exponential_decay") add({"transition_steps", "decay_rate", "staircase"});
-  else if (type == "cosine_decay") add({"decay_steps", "alpha"});
-  else if (type == "warmup_cosine_decay") add({"warmup_steps", "decay_steps", "end_value"});
-  else if (type == "linear") add({"transition_steps", "end_value"});
+  if (const ScheduleSpec* spec = find_schedule(type))
+    for (const FieldSpec& field : spec->fields) f.push_back(field.name);
   return f;
 }
 
-double default_eps(const std::string& optimizer) { return optimizer == "adagrad" ? 1e-7 : 1e-8; }
+// The config's member behind each catalog field name. A new optimizer or schedule that reuses
+// these fields is one catalog row; a new field is one member and one line in each function.
+void set_field(OptimizerConfig& o, const std::string& name, const json& v) {
+  if (name == "lr") o.lr = v.get<double>();
+  else if (name == "momentum") o.momentum = v.get<double>();
+  else if (name == "nesterov") o.nesterov = v.get<bool>();
+  else if (name == "b1") o.b1 = v.get<double>();
+  else if (name == "b2") o.b2 = v.get<double>();
+  else if (name == "eps") o.eps = v.get<double>();
+  else if (name == "weight_decay") o.weight_decay = v.get<double>();
+  else if (name == "decay") o.decay = v.get<double>();
+  else throw Error("optimizer." + name + ": the catalog names a field OptimizerConfig does not have");
+}
+json get_field(const OptimizerConfig& o, const std::string& name) {
+  if (name == "lr") return o.lr;
+  if (name == "momentum") return o.momentum;
+  if (name == "nesterov") return o.nesterov;
+  if (name == "b1") return o.b1;
+  if (name == "b2") return o.b2;
+  if (name == "eps") return o.eps;
+  if (name == "weight_decay") return o.weight_decay;
+  if (name == "decay") return o.decay;
+  throw Error("optimizer." + name + ": the catalog names a field OptimizerConfig does not have");
+}
+void set_field(ScheduleConfig& s, const std::string& name, const json& v) {
+  if (name == "unit") s.unit = v.get<std::string>();
+  else if (name == "transition_steps") s.transition_steps = v.get<int64_t>();
+  else if (name == "decay_rate") s.decay_rate = v.get<double>();
+  else if (name == "staircase") s.staircase = v.get<bool>();
+  else if (name == "decay_steps") s.decay_steps = v.get<int64_t>();
+  else if (name == "warmup_steps") s.warmup_steps = v.get<int64_t>();
+  else if (name == "alpha") s.alpha = v.get<double>();
+  else if (name == "end_value") s.end_value = v.get<double>();
+  else throw Error("schedule." + name + ": the catalog names a field ScheduleConfig does not have");
+}
+json get_field(const ScheduleConfig& s, const std::string& name) {
+  if (name == "unit") return s.unit;
+  if (name == "transition_steps") return s.transition_steps;
+  if (name == "decay_rate") return s.decay_rate;
+  if (name == "staircase") return s.staircase;
+  if (name == "decay_steps") return s.decay_steps;
+  if (name == "warmup_steps") return s.warmup_steps;
+  if (name == "alpha") return s.alpha;
+  if (name == "end_value") return s.end_value;
+  throw Error("schedule." + name + ": the catalog names a field ScheduleConfig does not have");
+}
 
 OptimizerConfig parse_optimizer(const json& j) {
   // A bare name ("adam") takes every default.
@@ -153,18 +191,11 @@ OptimizerConfig parse_optimizer(const json& j) {
     if (!object["name"].is_string()) throw Error("optimizer.name: expected a string, got " + shown(object["name"]));
     o.name = object["name"].get<std::string>();
   }
-  const std::vector<std::string> names = optimizer_names();
-  if (std::find(names.begin(), names.end(), o.name) == names.end())
-    throw Error("optimizer.name: unknown optimizer '" + o.name + "' (known: " + join(names) + ")");
-  Fields f(object, "optimizer.", optimizer_fields(o.name));
-  o.lr = f.positive("lr", o.lr);
-  o.momentum = f.fraction("momentum", o.momentum);
-  o.nesterov = f.boolean("nesterov", o.nesterov);
-  o.b1 = f.fraction("b1", o.b1);
-  o.b2 = f.fraction("b2", o.b2);
-  o.eps = f.positive("eps", default_eps(o.name));
-  o.weight_decay = f.non_negative("weight_decay", o.weight_decay);
-  o.decay = f.fraction("decay", o.decay);
+  const OptimizerSpec* spec = find_optimizer(o.name);
+  if (!spec) throw Error("optimizer.name: unknown optimizer '" + o.name + "' (known: " + join(optimizer_names()) + ")");
+  Fields f(object, "optimizer.", optimizer_fields(o.name));  // refuses unknown fields
+  for (const FieldSpec& field : spec->fields)
+    set_field(o, field.name, f.has(field.name) ? field.parse(f.at(field.name), "optimizer.") : field.default_value);
   if (o.nesterov && o.momentum == 0)
     throw Error("optimizer.nesterov: needs optimizer.momentum > 0 (Nesterov momentum with no momentum)");
   return o;
@@ -178,52 +209,30 @@ ScheduleConfig parse_schedule(const json& j) {
     if (!object["type"].is_string()) throw Error("schedule.type: expected a string, got " + shown(object["type"]));
     s.type = object["type"].get<std::string>();
   }
-  const std::vector<std::string> names = schedule_names();
-  if (std::find(names.begin(), names.end(), s.type) == names.end())
-    throw Error("schedule.type: unknown schedule '" + s.type + "' (known: " + join(names) + ")");
+  const ScheduleSpec* spec = find_schedule(s.type);
+  if (!spec) throw Error("schedule.type: unknown schedule '" + s.type + "' (known: " + join(schedule_names()) + ")");
   Fields f(object, "schedule.", schedule_fields(s.type));
-  s.unit = f.string("unit", s.unit);
-  if (s.unit != "steps" && s.unit != "epochs") f.fail("unit", "\"steps\" or \"epochs\"", f.at("unit"));
-  s.transition_steps = f.integer("transition_steps", s.transition_steps, 1, kMaxCount);
-  s.decay_rate = f.positive("decay_rate", s.decay_rate);
-  s.staircase = f.boolean("staircase", s.staircase);
-  s.decay_steps = f.integer("decay_steps", s.decay_steps, 1, kMaxCount);
-  s.warmup_steps = f.integer("warmup_steps", s.warmup_steps, 0, kMaxCount);
-  s.alpha = f.number("alpha", s.alpha, 0, 1, false, "a number in [0, 1]");
-  s.end_value = f.non_negative("end_value", s.end_value);
+  for (const FieldSpec& field : spec->fields)
+    set_field(s, field.name, f.has(field.name) ? field.parse(f.at(field.name), "schedule.") : field.default_value);
   if (s.type == "warmup_cosine_decay" && s.warmup_steps > s.decay_steps)
     throw Error("schedule.warmup_steps: " + std::to_string(s.warmup_steps) +
                 " is more than schedule.decay_steps (" + std::to_string(s.decay_steps) + ")");
   return s;
 }
 
-std::vector<std::string> data_names_hint() {
-  return {"fashion-mnist", "mnist-digits", "mnist-idx:DIR", "synthetic-regression[:N]"};
-}
-
-bool known_dataset(const std::string& name) {
-  return name == "fashion-mnist" || name == "mnist-digits" || name.rfind("mnist-idx:", 0) == 0 ||
-         name == "synthetic-regression" || name.rfind("synthetic-regression:", 0) == 0;
-}
-
-// What the named datasets hold, known without loading them: (input shape, output size, whether
-// the outputs are class logits). mnist-idx folders may hold other image sizes: not known here.
-struct DatasetShape {
-  Shape input;
-  int64_t outputs;
-  bool classes;
-};
-std::optional<DatasetShape> dataset_shape(const std::string& name) {
-  if (name == "fashion-mnist" || name == "mnist-digits") return DatasetShape{{28, 28, 1}, 10, true};
-  if (name.rfind("synthetic-regression", 0) == 0) return DatasetShape{{10}, 5, false};
-  return std::nullopt;
-}
+std::vector<std::string> data_names_hint() { return data::dataset_names(); }
 
 }  // namespace
 
-std::vector<std::string> optimizer_names() { return {"sgd", "adam", "adamw", "rmsprop", "adagrad"}; }
+std::vector<std::string> optimizer_names() {
+  std::vector<std::string> names;
+  for (const OptimizerSpec& o : optimizer_catalog()) names.push_back(o.name);
+  return names;
+}
 std::vector<std::string> schedule_names() {
-  return {"constant", "exponential_decay", "cosine_decay", "warmup_cosine_decay", "linear"};
+  std::vector<std::string> names;
+  for (const ScheduleSpec& s : schedule_catalog()) names.push_back(s.type);
+  return names;
 }
 
 json resolve_model_spec(const std::string& model) {
@@ -300,27 +309,12 @@ RunConfig RunConfig::from_json_text(std::string_view text) {
 }
 
 json RunConfig::to_json() const {
-  json o{{"name", optimizer.name}, {"lr", optimizer.lr}};
-  for (const std::string& field : optimizer_fields(optimizer.name)) {
-    if (field == "momentum") o[field] = optimizer.momentum;
-    if (field == "nesterov") o[field] = optimizer.nesterov;
-    if (field == "b1") o[field] = optimizer.b1;
-    if (field == "b2") o[field] = optimizer.b2;
-    if (field == "eps") o[field] = optimizer.eps;
-    if (field == "weight_decay") o[field] = optimizer.weight_decay;
-    if (field == "decay") o[field] = optimizer.decay;
-  }
+  json o{{"name", optimizer.name}};
+  for (const std::string& field : optimizer_fields(optimizer.name))
+    if (field != "name") o[field] = get_field(optimizer, field);
   json s{{"type", schedule.type}};
-  for (const std::string& field : schedule_fields(schedule.type)) {
-    if (field == "unit") s[field] = schedule.unit;
-    if (field == "transition_steps") s[field] = schedule.transition_steps;
-    if (field == "decay_rate") s[field] = schedule.decay_rate;
-    if (field == "staircase") s[field] = schedule.staircase;
-    if (field == "decay_steps") s[field] = schedule.decay_steps;
-    if (field == "warmup_steps") s[field] = schedule.warmup_steps;
-    if (field == "alpha") s[field] = schedule.alpha;
-    if (field == "end_value") s[field] = schedule.end_value;
-  }
+  for (const std::string& field : schedule_fields(schedule.type))
+    if (field != "type") s[field] = get_field(schedule, field);
   return json{{"name", name},
               {"tags", tags},
               {"notes", notes},
@@ -340,7 +334,7 @@ json RunConfig::to_json() const {
 }
 
 void RunConfig::validate() const {
-  GS_CHECK(known_dataset(dataset),
+  GS_CHECK(is_known_dataset(dataset),
            "dataset.name: unknown dataset '" + dataset + "' (known: " + join(data_names_hint()) + ")");
   GS_CHECK(find_backend(backend) != nullptr, "backend: unknown backend '" + backend + "' (known: cpu, reference)");
   GS_CHECK(batch_size >= 1 && epochs >= 1 && log_every >= 1 && eval_batch_size >= 1 && limit >= 0,
@@ -358,7 +352,16 @@ void RunConfig::validate() const {
   } catch (const Error& e) {
     throw Error(std::string("model: ") + e.what());
   }
-  if (auto ds = dataset_shape(dataset)) {
+  // Shapes of the datasets whose shape is fixed (an mnist-idx folder may hold other sizes; loading
+  // checks those). No file is read here: the run form validates on every change.
+  if (dataset.rfind("mnist-idx:", 0) != 0) {
+    const DatasetInfo info = describe_dataset(dataset, data::DatasetPaths::defaults(), /*look_at_files=*/false);
+    const struct {
+      Shape input;
+      int64_t outputs;
+      bool classes;
+    } shape{Shape(info.input_shape.begin(), info.input_shape.end()), info.outputs, info.num_classes > 0};
+    const auto* ds = &shape;
     GS_CHECK(*m.input_shape() == ds->input,
              "model: input_shape " + nn::shape_tuple(*m.input_shape()) + " does not match dataset '" + dataset +
                  "', whose examples are " + nn::shape_tuple(ds->input));
@@ -377,31 +380,32 @@ nn::Sequential RunConfig::build_model() const {
   }
 }
 
-optim::GradientTransformation RunConfig::build_optimizer(int64_t steps_per_epoch) const {
+optim::ScalarOrSchedule RunConfig::build_learning_rate(int64_t steps_per_epoch) const {
   GS_CHECK(steps_per_epoch >= 1, "build_optimizer: steps_per_epoch must be positive");
-  const double lr0 = optimizer.lr;
-  optim::ScalarOrSchedule lr(lr0);
   ScheduleConfig s = schedule;
   if (s.unit == "epochs") {  // optax counts steps: scale the schedule's lengths
     s.transition_steps = nn::mul_sat(s.transition_steps, steps_per_epoch);
     s.decay_steps = nn::mul_sat(s.decay_steps, steps_per_epoch);
     s.warmup_steps = nn::mul_sat(s.warmup_steps, steps_per_epoch);
   }
-  if (s.type == "exponential_decay")
-    lr = optim::exponential_decay(lr0, s.transition_steps, s.decay_rate, 0, s.staircase);
-  else if (s.type == "cosine_decay")
-    lr = optim::cosine_decay_schedule(lr0, s.decay_steps, s.alpha);
-  else if (s.type == "warmup_cosine_decay")
-    lr = optim::warmup_cosine_decay_schedule(0.0, lr0, s.warmup_steps, s.decay_steps, s.end_value);
-  else if (s.type == "linear")
-    lr = optim::linear_schedule(lr0, s.end_value, s.transition_steps);
-  const OptimizerConfig& o = optimizer;
-  if (o.name == "sgd") return optim::sgd(lr, o.momentum, o.nesterov);
-  if (o.name == "adam") return optim::adam(lr, {.b1 = o.b1, .b2 = o.b2, .eps = o.eps});
-  if (o.name == "adamw") return optim::adamw(lr, {.b1 = o.b1, .b2 = o.b2, .eps = o.eps}, o.weight_decay);
-  if (o.name == "rmsprop") return optim::rmsprop(lr, o.decay, o.eps, 0.0, o.momentum, o.nesterov);
-  if (o.name == "adagrad") return optim::adagrad(lr, 0.1, o.eps);
-  throw Error("optimizer.name: unknown optimizer '" + o.name + "'");
+  const ScheduleSpec* spec = find_schedule(s.type);
+  GS_CHECK(spec, "schedule.type: unknown schedule '" + s.type + "'");
+  return spec->build(optimizer.lr, s);
+}
+
+double learning_rate_at(const optim::ScalarOrSchedule& lr, int64_t count) {
+  // What the update multiplies by: a float32 scalar either way (optim::scale and
+  // scale_by_schedule, which evaluates the schedule at the int32 count of updates done before).
+  if (!lr.is_schedule()) return static_cast<double>(static_cast<float>(lr.value()));
+  const int64_t c = std::clamp<int64_t>(count, 0, std::numeric_limits<int32_t>::max());
+  return lr.schedule()(Tensor(Array::scalar(static_cast<double>(c), DType::i32))).item();
+}
+
+optim::GradientTransformation RunConfig::build_optimizer(int64_t steps_per_epoch) const {
+  const optim::ScalarOrSchedule lr = build_learning_rate(steps_per_epoch);
+  const OptimizerSpec* spec = find_optimizer(optimizer.name);
+  GS_CHECK(spec, "optimizer.name: unknown optimizer '" + optimizer.name + "'");
+  return spec->build(optimizer, lr);
 }
 
 std::string RunConfig::display_name() const {

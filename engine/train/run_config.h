@@ -12,7 +12,8 @@
 //    "eval_every": 1,          // test loss/accuracy every N epochs (and after the last)
 //    "checkpoint_every": 1}    // a checkpoint every N epochs (0: only at the end or on stop)
 //
-// Every field but "model" and "dataset" has a default. Unknown fields are errors, and every error
+// The optimizers, schedules and datasets with their fields, defaults and ranges are the rows of
+// config_catalog.h. Every field but "model" and "dataset" has a default. Unknown fields are errors, and every error
 // names the field: "optimizer.lr: expected a positive number, got -1". validate() also builds the
 // model from its spec and counts its parameters from shapes alone, so a model too large to
 // allocate is refused before anything is allocated.
@@ -26,6 +27,7 @@
 
 #include "engine/nn/sequential.h"
 #include "engine/optim/base.h"
+#include "engine/optim/schedule.h"
 
 namespace engine::train {
 
@@ -87,12 +89,18 @@ struct RunConfig {
   nn::Sequential build_model() const;
   // The optimizer with its schedule; steps_per_epoch converts a schedule counted in epochs.
   optim::GradientTransformation build_optimizer(int64_t steps_per_epoch = 1) const;
+  // The learning rate build_optimizer gives the optimizer: a number or a schedule over steps.
+  optim::ScalarOrSchedule build_learning_rate(int64_t steps_per_epoch = 1) const;
   // name, or "<model name>-<dataset>" when empty.
   std::string display_name() const;
 };
 
 // "builtin:mlp" → the built-in spec, "FILE.json" → that file's spec; errors name the file.
 nlohmann::json resolve_model_spec(const std::string& model);
+// The learning rate an update multiplies by when `count` updates came before it (optax's count:
+// the first step uses count 0), in float32 as the optimizer computes it.
+double learning_rate_at(const optim::ScalarOrSchedule& lr, int64_t count);
+// The rows of config_catalog.h, in order.
 std::vector<std::string> optimizer_names();
 std::vector<std::string> schedule_names();
 

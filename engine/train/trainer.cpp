@@ -1,5 +1,7 @@
 #include "engine/train/trainer.h"
 
+#include <omp.h>
+
 #include "engine/core/error.h"
 #include "engine/train/training_loop.h"
 
@@ -58,6 +60,8 @@ void Trainer::publish(Event event) { queue_.push(std::move(event)); }
 void Trainer::set_status(TrainerStatus status) { status_ = status; }
 
 void Trainer::run() {
+  // OpenMP's thread count is per thread: set on this one, it governs every kernel of the run.
+  if (options_.threads > 0) omp_set_num_threads(options_.threads);
   TrainResult r;
   try {
     TrainingLoop loop(*this);

@@ -37,6 +37,9 @@ struct TrainerOptions {
   // Continue this run from its last checkpoint instead of creating a new run (gradient-cli
   // resume). Its stored config is used; `config` must be that config.
   std::optional<int64_t> resume_run{};
+  // OpenMP threads of the run's thread (its kernels' parallel regions); 0 = OpenMP's default
+  // (OMP_NUM_THREADS, else every core). Not part of the config: it changes speed, not results.
+  int threads = 0;
   size_t event_capacity = 10000;
   // Metric rows per transaction and the longest a row waits for one (RunStoreOptions).
   size_t flush_rows = 256;

@@ -62,7 +62,15 @@ Event TrainingLoop::event(EventType type) const {
   e.examples_per_second = examples_per_second_;
   e.eta_seconds = eta_;
   e.stored_metrics = stored_;
+  e.phase = phase_;
   return e;
+}
+
+void TrainingLoop::enter_phase(const char* phase) {
+  phase_ = phase;
+  Event e = event(EventType::phase);
+  e.message = phase_;
+  t_.publish(e);
 }
 
 void TrainingLoop::log(runs::RunStore& store, const std::string& name, double value) {
@@ -139,6 +147,7 @@ TrainResult TrainingLoop::run() {
 }
 
 TrainResult TrainingLoop::train(runs::RunStore& store, int64_t run_id) {
+  enter_phase("loading data");
   data::Dataset ds = load_run_dataset(config_.dataset, config_.limit);
   nn::Sequential model = config_.build_model();
   const Task task = task_for(model, ds, config_.batch_size);
@@ -168,6 +177,12 @@ TrainResult TrainingLoop::train(runs::RunStore& store, int64_t run_id) {
   GS_CHECK(step_ <= total_steps_, "the checkpoint is at step " + std::to_string(step_) + ", past the run's " +
                                       std::to_string(total_steps_) + " steps");
   epoch_ = std::min(step_ / steps_per_epoch_, config_.epochs - 1);
+  // The first step of the process traces and compiles the step: "training" begins after it.
+  enter_phase("compiling");
+  bool compiled = false;
+  // What the optimizer multiplies by, evaluated at each logged step (the state's step count).
+  const optim::ScalarOrSchedule learning_rate =
+      config_.build_learning_rate(std::max<int64_t>(1, ds.train.size() / config_.batch_size));
   const JitFn train_step = make_train_step(state, model, task);
   const JitFn eval_step = make_eval_step(model, task);
 
@@ -178,6 +193,7 @@ TrainResult TrainingLoop::train(runs::RunStore& store, int64_t run_id) {
   auto save = [&](const TrainState& s) {
     if (saved_step == step_) return;  // e.g. stopped right after an epoch's checkpoint
     saved_step = step_;
+    enter_phase("checkpointing");
     fs::create_directories(ckpt_dir);
     const std::string path = checkpoint_path(ckpt_dir, step_);
     save_checkpoint(path, s, epoch_, run_id);
@@ -205,6 +221,7 @@ TrainResult TrainingLoop::train(runs::RunStore& store, int64_t run_id) {
     batcher.start_epoch(epoch_);
     MetricsAccumulator epoch_means, window_means;
     const auto epoch_start = Clock::now();
+    if (compiled) enter_phase("training");
     for (int64_t i = step_ - epoch_ * steps_per_epoch_; i < steps_per_epoch_; ++i) {
       if (!between_steps()) {
         save(state.from_tree(tree));
@@ -219,6 +236,10 @@ TrainResult TrainingLoop::train(runs::RunStore& store, int64_t run_id) {
       PyTree out = train_step(std::move(tree), Tensor(x), Tensor(y), Tensor(dropout_key));
       const double loss = out[1].leaf().item(), acc = out[2].leaf().item();
       ++step_;
+      if (!compiled) {
+        compiled = true;
+        enter_phase("training");
+      }
       const double n = static_cast<double>(x.shape()[0]);
       if (!std::isfinite(loss)) {
         log(store, "train/loss", loss);
@@ -254,6 +275,8 @@ TrainResult TrainingLoop::train(runs::RunStore& store, int64_t run_id) {
           log(store, "train/" + name, value);
           e.metrics["train/" + name] = value;
         }
+        e.learning_rate = learning_rate_at(learning_rate, step_ - 1);
+        log(store, "train/learning_rate", e.learning_rate);
         e.stored_metrics = stored_;
         window_means.reset();
         t_.publish(e);
@@ -266,6 +289,7 @@ TrainResult TrainingLoop::train(runs::RunStore& store, int64_t run_id) {
     const bool last_epoch = epoch_ + 1 == config_.epochs;
     const bool eval_due = (config_.eval_every > 0 && (epoch_ + 1) % config_.eval_every == 0) || last_epoch;
     if (eval_due && ds.test.size() > 0) {
+      enter_phase("evaluating");
       EvalResult r = evaluate(eval_step, state.variables(), ds.test, task, config_.eval_batch_size);
       e.metrics["test/loss"] = r.loss;
       if (task.classification) e.metrics["test/accuracy"] = r.accuracy;
@@ -278,6 +302,7 @@ TrainResult TrainingLoop::train(runs::RunStore& store, int64_t run_id) {
     store.flush();  // an epoch's numbers are never left buffered
     stored_ = logged_;
     e.stored_metrics = stored_;
+    e.phase = phase_;  // made before the evaluation
     for (const auto& [name, value] : e.metrics)
       if (name != "epoch/seconds") last[name] = value;
     t_.publish(e);

@@ -20,6 +20,7 @@ class TrainingLoop {
   // Blocks while paused (reporting paused/running); false when a stop was requested.
   bool between_steps();
   Event event(EventType type) const;  // stamped with the run's progress so far
+  void enter_phase(const char* phase);  // publishes a phase event
   void log(runs::RunStore& store, const std::string& name, double value);
   double elapsed() const;
 
@@ -29,6 +30,7 @@ class TrainingLoop {
   int64_t run_id_ = 0, step_ = 0, total_steps_ = 0, epoch_ = 0, steps_per_epoch_ = 0;
   int64_t logged_ = 0, stored_ = 0;
   double examples_per_second_ = 0, eta_ = -1;
+  std::string phase_;
   bool waited_ = false;  // the last between_steps() paused: restart the throughput window
 };
 

@@ -118,6 +118,12 @@ runs_before=$("$cli" runs list --db "$db" --json | grep -o '"id"' | wc -l)
 err=$("${train[@]}" --lr -1 2>&1 >/dev/null)
 [[ $? -eq 1 ]] || fail "--lr -1 should exit 1"
 check "bad lr" '^error: optimizer.lr: expected a positive number, got -1' "$err"
+# --help lists the catalog RunConfig validates against: every optimizer with its fields, schedules, datasets
+help=$("$cli" train --help)
+check "help optimizers" '^  adamw: .*optax.adamw' "$help"
+check "help optimizer field" '^      weight_decay = 0.0001  \(a number >= 0\)' "$help"
+check "help schedules" '^  warmup_cosine_decay: ' "$help"
+check "help datasets" '^  fashion-mnist: .*10 classes' "$help"
 err=$("$cli" train --dataset fashion-mnist --db "$db" 2>&1 >/dev/null)
 check "missing model" '^error: --model is required' "$err"
 err=$("${train[@]}" --optimizer adam --momentum 0.9 2>&1 >/dev/null)

@@ -35,9 +35,14 @@ grep -q '"status":"interrupted"' <<<"$show" || fail "the killed run is not 'inte
 grep -q 'writer process (pid '"$pid"') ended without finishing' <<<"$show" || fail "no reason given: $show"
 rows=$("$cli" runs metrics "$id" --db "$db" --csv | tail -n +2 | wc -l)
 ((rows >= stored)) || fail "only $rows metric rows in the database, $stored were reported committed"
-# The rows are whole: step 1..rows, each once.
+# The rows are whole: each step's train/loss once, each followed by its train/learning_rate row
+# (a transaction may end between the two, so the last step may lack its learning rate).
+loss_rows=$("$cli" runs metrics "$id" --db "$db" --csv --name train/loss | tail -n +2 | wc -l)
 steps=$("$cli" runs metrics "$id" --db "$db" --csv --name train/loss | tail -n +2 | cut -d, -f1 | sort -n | uniq | wc -l)
-((steps == rows)) || fail "$rows rows but $steps distinct steps"
+lr_rows=$("$cli" runs metrics "$id" --db "$db" --csv --name train/learning_rate | tail -n +2 | wc -l)
+((steps == loss_rows)) || fail "$loss_rows train/loss rows but $steps distinct steps"
+((rows == loss_rows + lr_rows && lr_rows >= loss_rows - 1 && lr_rows <= loss_rows)) ||
+  fail "$rows rows: $loss_rows train/loss and $lr_rows train/learning_rate"
 echo "killed after $stored reported rows; $rows rows in the database"
 
 # No checkpoint was written before the kill (one epoch, checkpoints at epoch ends), so resume

@@ -13,6 +13,7 @@
 #include "engine/runs/safetensors.h"
 #include "engine/train/train_steps.h"
 #include "engine/train/trainer.h"
+#include "engine/optim/schedule.h"
 #include "test_support.h"
 
 using namespace engine;
@@ -133,7 +134,9 @@ class TrainerTest : public QObject {
   void eventsInOrderAndRecorded() {
     Trainer t(RunConfig::from_json(regression_config()), opts());
     QCOMPARE(t.status(), TrainerStatus::idle);
+    // Phase events come between the others (phasesArriveInOrder checks them); here the rest.
     std::vector<Event> ev = run_all(t);
+    std::erase_if(ev, [](const Event& e) { return e.type == EventType::phase; });
     QVERIFY(ev.size() > 5);
     QCOMPARE(ev.front().type, EventType::status);
     QCOMPARE(ev.front().status, TrainerStatus::starting);
@@ -290,6 +293,63 @@ class TrainerTest : public QObject {
     QCOMPARE(points.back().value, store.metrics(straight.run_id(), "train/loss").back().value);
     Q_UNUSED(er);
     Q_UNUSED(es);
+  }
+
+  // The loop names each phase as it enters it; every later event carries the phase it happened in.
+  void phasesArriveInOrder() {
+    Trainer t(RunConfig::from_json(regression_config()), opts());  // 2 epochs, eval + checkpoint each
+    const std::vector<Event> ev = run_all(t);
+    std::vector<std::string> phases;
+    std::string current;
+    for (const Event& e : ev) {
+      if (e.type == EventType::phase) {
+        QCOMPARE(e.phase, e.message);
+        phases.push_back(e.phase);
+        current = e.phase;
+      } else if (e.type != EventType::status || !is_final(e.status)) {
+        QCOMPARE(e.phase, current);
+      }
+      if (e.type == EventType::step) QCOMPARE(e.phase, std::string("training"));
+      if (e.type == EventType::checkpoint) QCOMPARE(e.phase, std::string("checkpointing"));
+      if (e.type == EventType::started) QCOMPARE(e.phase, std::string("compiling"));
+    }
+    const std::vector<std::string> want = {"loading data", "compiling",     "training", "evaluating",
+                                           "checkpointing", "training",     "evaluating", "checkpointing"};
+    QCOMPARE(phases, want);
+    QCOMPARE(to_json(ev[1])["phase"], json("loading data"));
+  }
+
+  // Step events carry the learning rate the optimizer used for the step just taken: optax's
+  // schedule at count = step - 1, in float32; the same numbers go to the store as
+  // train/learning_rate.
+  void learningRateFollowsTheSchedule() {
+    json cfg = regression_config();
+    cfg["schedule"] = {{"type", "exponential_decay"}, {"transition_steps", 5}, {"decay_rate", 0.5}};
+    cfg["log_every"] = 1;
+    Trainer t(RunConfig::from_json(cfg), opts());
+    const std::vector<Event> ev = run_all(t);
+    QCOMPARE(t.result().status, TrainerStatus::finished);
+    const optim::Schedule schedule = optim::exponential_decay(0.05, 5, 0.5);
+    std::vector<double> seen;
+    for (const Event& e : ev) {
+      if (e.type != EventType::step) continue;
+      const double want = schedule(Tensor(Array::scalar(double(e.step - 1), DType::i32))).item();
+      QCOMPARE(e.learning_rate, want);
+      QVERIFY(std::abs(e.learning_rate - 0.05 * std::pow(0.5, double(e.step - 1) / 5)) < 1e-8);
+      QCOMPARE(to_json(e)["learning_rate"].get<double>(), e.learning_rate);
+      seen.push_back(e.learning_rate);
+    }
+    QCOMPARE(seen.size(), size_t(32));
+    QCOMPARE(seen[0], double(0.05f));   // count 0: the initial rate
+    QCOMPARE(seen[5], double(0.025f));  // count 5: one transition, exactly half
+    runs::RunStore store(db());
+    const auto rows = store.metrics(t.run_id(), "train/learning_rate");
+    QCOMPARE(rows.size(), seen.size());
+    for (size_t i = 0; i < rows.size(); ++i) QCOMPARE(rows[i].value, seen[i]);
+    // A constant rate is the float32 the update multiplies by.
+    Trainer c(RunConfig::from_json(regression_config()), opts());
+    for (const Event& e : run_all(c))
+      if (e.type == EventType::step) QCOMPARE(e.learning_rate, double(0.05f));
   }
 
   void divergenceStopsTheRun() {

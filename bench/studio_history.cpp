@@ -5,7 +5,7 @@
 // run's curves (its ~200k train/loss rows drawn as a 2,000-point decimated curve). Target: each
 // within 300 ms. Prints a table; never asserts.
 //
-//   bench_history [DB]   DB defaults to $TMPDIR/gs-bench-history/runs.db; an existing database
+//   bench_studio_history [DB]   DB defaults to $TMPDIR/gs-bench-history/runs.db; an existing database
 //                        with 5,000 runs is reused (building one takes a minute or so).
 #include <QApplication>
 #include <QDir>
