@@ -60,6 +60,15 @@ MainWindow::MainWindow(const QString& databasePath, QWidget* parent)
   updateTitle();
 }
 
+// The panels are destroyed as children of the docks; their last signals (an undo stack reporting
+// itself clean as it dies) must not reach a window that is half gone.
+MainWindow::~MainWindow() {
+  builder_->undoStack()->disconnect(this);
+  for (QObject* panel : {static_cast<QObject*>(builder_), static_cast<QObject*>(dashboard_),
+                         static_cast<QObject*>(history_)})
+    panel->disconnect(this);
+}
+
 QDockWidget* MainWindow::addPanel(QWidget* panel, const QString& title, const QString& objectName) {
   auto* dock = new QDockWidget(title, this);
   dock->setObjectName(objectName);
@@ -172,8 +181,9 @@ void MainWindow::buildMenus() {
   throughputLabel_->setObjectName("Throughput");
   throughputLabel_->setToolTip(tr("Training examples per second of the current run"));
   databaseLabel_ = named(new QLabel, tr("Runs database"), tr("The SQLite database runs are recorded in"));
-  statusBar()->addWidget(runStateLabel_);
-  statusBar()->addWidget(throughputLabel_);
+  // Permanent: a passing message ("Run 3 finished") must not hide the state and throughput.
+  statusBar()->addPermanentWidget(runStateLabel_);
+  statusBar()->addPermanentWidget(throughputLabel_);
   statusBar()->addPermanentWidget(databaseLabel_);
   statusBar()->addPermanentWidget(backendLabel_);
 }

@@ -18,6 +18,7 @@ class MainWindow : public QMainWindow {
   Q_OBJECT
  public:
   explicit MainWindow(const QString& databasePath, QWidget* parent = nullptr);
+  ~MainWindow() override;
 
   ModelBuilderPanel* builder() const { return builder_; }
   TrainingDashboard* dashboard() const { return dashboard_; }

@@ -31,7 +31,8 @@ def walk(node, depth=0, max_depth=40):
     for i in range(count):
         try:
             child = node.getChildAtIndex(i)
-        except Exception:
+        except Exception as e:
+            log(f"child {i} of {node.getRoleName()} '{node.name}' unreadable: {e}")
             continue
         yield from walk(child, depth + 1, max_depth)
 
@@ -50,7 +51,7 @@ def find(root, role, name=None, timeout=30.0, where=""):
             if r == role:
                 seen.append(n)
         if time.time() > deadline:
-            raise SystemExit(f"FAIL: no {role} named {name!r} {where}; {role}s present: {seen[:20]}")
+            raise SystemExit(f"FAIL: no {role} named {name!r} {where}; {role}s present: {seen}")
         time.sleep(0.5)
 
 

@@ -2,6 +2,7 @@
 # The studio driven as a person drives it, through the accessibility tree (AT-SPI) of a real
 # window under Xvfb: find Start by its accessible name, press it, wait for the run to finish, find
 # it in the Run History table and in the runs database. usage: studio_atspi.sh GRADIENT_STUDIO
+# Debian's /usr/bin/python3, where python3-pyatspi installs (a python3 earlier on PATH may lack it).
 # Exits 77 (ctest: skipped) where the pieces for a real display and the bus are not installed.
 set -euo pipefail
 studio=$1
@@ -11,7 +12,7 @@ for tool in xvfb-run dbus-run-session; do
 done
 launcher=/usr/libexec/at-spi-bus-launcher
 [[ -x $launcher ]] || { echo "SKIP: $launcher is not installed (at-spi2-core)"; exit 77; }
-python3 -c 'import pyatspi' 2>/dev/null || { echo "SKIP: python3-pyatspi is not installed"; exit 77; }
+/usr/bin/python3 -c 'import pyatspi' 2>/dev/null || { echo "SKIP: python3-pyatspi is not installed"; exit 77; }
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -22,5 +23,5 @@ unset QT_QPA_PLATFORM  # a real X server (Xvfb), not the offscreen platform the 
 timeout 300 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c "
   $launcher --launch-immediately &
   sleep 1
-  python3 '$here/studio_atspi.py'
+  /usr/bin/python3 '$here/studio_atspi.py'
 "

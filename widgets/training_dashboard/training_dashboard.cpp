@@ -371,6 +371,7 @@ void TrainingDashboard::showEvents(const std::vector<train::Event>& events) {
           }
           state_ = state;  // so that runEnded's receivers see isActive() false
           updateActions();
+          emit stateChanged(state_, examplesPerSecond_);  // the status bar shows the final state
           emit runEnded(e.run_id, state);
         }
         break;
