@@ -190,34 +190,37 @@ std::string number(double v) {
 
 }  // namespace
 
-std::vector<RunRecord> RunStore::list_runs(const RunQuery& query) const {
-  GS_CHECK(query.offset >= 0, "list_runs: negative offset " + std::to_string(query.offset));
+namespace {
+
+// One page of runs in the query's order, each row read by `read`, then the page's tags in one
+// query: the CLI's full records and the history table's summaries differ only in their columns.
+template <class Row, class Read>
+std::vector<Row> query_page(sqlite3* db, const std::string& path, const char* columns, const RunQuery& query,
+                            const char* what, Read read) {
+  GS_CHECK(query.offset >= 0, std::string(what) + ": negative offset " + std::to_string(query.offset));
   const char* dir = query.descending ? " DESC" : " ASC";
-  const std::string sql = std::string("SELECT ") + kRunColumns + " FROM runs r" + where_clause(query) +
+  const std::string sql = std::string("SELECT ") + columns + " FROM runs r" + where_clause(query) +
                           " ORDER BY " + order_column(query.order_by) + dir + ", r.id" + dir +
                           " LIMIT ? OFFSET ?";
-  Stmt s(db_, path_, sql);
+  Stmt s(db, path, sql);
   const int next = bind_where(s, query);
   s.bind(next, query.limit < 0 ? int64_t{-1} : query.limit).bind(next + 1, query.offset);
-  std::vector<RunRecord> out;
-  while (s.step()) out.push_back(read_run(s, path_));
-  load_tags(db_, path_, out);
+  std::vector<Row> out;
+  while (s.step()) out.push_back(read(s));
+  load_tags(db, path, out);
   return out;
 }
 
+}  // namespace
+
+std::vector<RunRecord> RunStore::list_runs(const RunQuery& query) const {
+  return query_page<RunRecord>(db_, path_, kRunColumns, query, "list_runs",
+                               [&](const Stmt& s) { return read_run(s, path_); });
+}
+
 std::vector<RunSummary> RunStore::list_summaries(const RunQuery& query) const {
-  GS_CHECK(query.offset >= 0, "list_summaries: negative offset " + std::to_string(query.offset));
-  const char* dir = query.descending ? " DESC" : " ASC";
-  const std::string sql = std::string("SELECT ") + kSummaryColumns + " FROM runs r" + where_clause(query) +
-                          " ORDER BY " + order_column(query.order_by) + dir + ", r.id" + dir +
-                          " LIMIT ? OFFSET ?";
-  Stmt s(db_, path_, sql);
-  const int next = bind_where(s, query);
-  s.bind(next, query.limit < 0 ? int64_t{-1} : query.limit).bind(next + 1, query.offset);
-  std::vector<RunSummary> out;
-  while (s.step()) out.push_back(read_summary(s));
-  load_tags(db_, path_, out);
-  return out;
+  return query_page<RunSummary>(db_, path_, kSummaryColumns, query, "list_summaries",
+                                [](const Stmt& s) { return read_summary(s); });
 }
 
 int64_t RunStore::count_runs(const RunQuery& query) const {
