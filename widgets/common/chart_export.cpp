@@ -2,6 +2,7 @@
 
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QMenu>
 #include <QMessageBox>
 #include <QSvgGenerator>
 #include <qcustomplot.h>
@@ -42,6 +43,16 @@ void exportPlotInteractively(QCustomPlot* plot, QWidget* parent, const QString& 
   if (path.isEmpty()) return;
   const QString error = exportPlot(plot, path);
   if (!error.isEmpty()) QMessageBox::warning(parent, QObject::tr("Export chart"), error);
+}
+
+void addExportMenu(QCustomPlot* plot, const QString& suggestedName) {
+  plot->setContextMenuPolicy(Qt::CustomContextMenu);
+  QObject::connect(plot, &QWidget::customContextMenuRequested, plot, [plot, suggestedName](const QPoint& at) {
+    QMenu menu(plot);
+    menu.addAction(QObject::tr("Export chart…"), plot,
+                   [plot, suggestedName] { exportPlotInteractively(plot, plot, suggestedName); });
+    menu.exec(plot->mapToGlobal(at));
+  });
 }
 
 }  // namespace gs

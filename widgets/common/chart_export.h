@@ -11,5 +11,7 @@ namespace gs {
 QString exportPlot(QCustomPlot* plot, const QString& path, int width = 0, int height = 0);
 // Asks for a file name (PNG, PDF, SVG) and saves; shows an error box on failure.
 void exportPlotInteractively(QCustomPlot* plot, QWidget* parent, const QString& suggestedName);
+// A right-click menu on the chart with "Export chart…" (PNG, PDF, SVG).
+void addExportMenu(QCustomPlot* plot, const QString& suggestedName);
 
 }  // namespace gs

@@ -9,6 +9,7 @@
 #include <qcustomplot.h>
 #include <set>
 
+#include "widgets/common/chart_export.h"
 #include "widgets/common/controls.h"
 #include "widgets/common/plot_style.h"
 #include "widgets/common/qt_convert.h"
@@ -29,9 +30,11 @@ RunOverlayView::RunOverlayView(QWidget* parent) : QWidget(parent) {
   smoothing_->setMaximumWidth(140);
   smoothingValue_ = new QLabel(QStringLiteral("0.00"));
   smoothingValue_->setMinimumWidth(smoothingValue_->fontMetrics().horizontalAdvance(QStringLiteral("0.00 ")));
-  plot_ = named(new QCustomPlot, tr("Run overlay chart"), tr("The chosen metric of the selected runs"));
+  plot_ = named(new QCustomPlot, tr("Run overlay chart"),
+                tr("The chosen metric of the selected runs; right-click to export it as PNG, PDF or SVG"));
   plot_->setMinimumSize(280, 200);
   stylePlot(plot_, tr("Step"), tr("Value"));
+  addExportMenu(plot_, "runs-overlay");
 
   auto* bar = new QHBoxLayout;
   bar->addWidget(new QLabel(tr("Metric")));
