@@ -139,7 +139,10 @@ class MainWindowTest : public QObject {
       window->dashboard()->startAction()->trigger();
       QVERIFY(started.wait(60000));
       run = started.first().at(0).toLongLong();
-      QTest::qWait(1500);
+      // Closed once the run has committed training metrics (on a loaded machine loading and
+      // compiling may take seconds), so the test shows that none of them is lost.
+      engine::runs::RunStore watcher(db.toStdString());
+      QTRY_VERIFY_WITH_TIMEOUT(watcher.metric_count(run) > 0, 120000);
       QVERIFY(window->dashboard()->isActive());
       // Answer the "stop the run and quit?" question as a person would.
       QTimer::singleShot(200, [] {
@@ -154,6 +157,7 @@ class MainWindowTest : public QObject {
     QCOMPARE(store.get_run(run).status, engine::runs::RunStatus::stopped);
     QVERIFY(!store.checkpoints(run).empty());
     QVERIFY(store.metric_count(run) > 0);
+    QVERIFY(store.metrics(run, "train/loss").size() > 0);
   }
 };
 
