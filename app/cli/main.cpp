@@ -46,6 +46,8 @@ int main(int argc, char** argv) {
   CLI::App app{"gradient-cli: trace, differentiate, compile and train with the Gradient Studio engine"};
   app.name("gradient-cli");
   app.require_subcommand(1);
+  app.footer("Output is strict JSON (unless a command says otherwise): a non-finite number prints as one of\n"
+             "the strings \"NaN\", \"Infinity\", \"-Infinity\"; array values (--at x=[...]) read them back.");
   app.set_help_all_flag("--help-all", "Print help for every command");
   app.set_version_flag("--version", [] { return version_text(); }, "Print the version, the backends and the library versions");
   cli::add_random_command(app);

@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "app/cli/commands.h"
+#include "app/cli/json_io.h"
 #include "app/cli/train_session.h"
 #include "engine/core/error.h"
 #include "engine/runs/run_store.h"
@@ -35,8 +36,9 @@ struct RunsOptions {
   bool json = false, csv = false, remove = false;
 };
 
+// Six digits, for the columns of the tables.
 std::string number(double v) {
-  if (std::isnan(v)) return "nan";
+  if (!std::isfinite(v)) return shortest_number(v);
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.6g", v);
   return buf;
@@ -49,7 +51,7 @@ std::string pad(std::string s, size_t width) {
 
 json record_json(const RunRecord& r) {
   json metrics = json::object();
-  for (const auto& [k, v] : r.final_metrics) metrics[k] = std::isfinite(v) ? json(v) : json(nullptr);
+  for (const auto& [k, v] : r.final_metrics) metrics[k] = json_number(v);
   return json{{"id", r.id},          {"name", r.name},
               {"status", std::string(engine::runs::status_name(r.status))},
               {"created", r.created}, {"finished", r.finished},
@@ -130,9 +132,11 @@ void metrics(const RunsOptions& o) {
   for (const std::string& n : names) {
     for (const auto& p : store.metrics(o.id, n)) {
       if (o.csv)
-        std::cout << p.step << "," << p.epoch << "," << n << "," << number(p.value) << "," << number(p.wall_time) << "\n";
-      else
-        std::cout << pad(std::to_string(p.step), 8) << pad(std::to_string(p.epoch), 6) << pad(n, 22) << number(p.value) << "\n";
+        std::cout << p.step << "," << p.epoch << "," << n << "," << shortest_number(p.value) << ","
+                  << shortest_number(p.wall_time) << "\n";
+      else  // every digit, as export_csv: a value listed here reads back as the one stored
+        std::cout << pad(std::to_string(p.step), 8) << pad(std::to_string(p.epoch), 6) << pad(n, 22)
+                  << shortest_number(p.value) << "\n";
     }
   }
 }

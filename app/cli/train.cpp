@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "app/cli/commands.h"
+#include "app/cli/json_io.h"
 #include "app/cli/train_session.h"
 #include "engine/backend/backend.h"
 #include "engine/core/error.h"
@@ -136,8 +137,8 @@ void run_eval(int64_t id, const std::string& db_option, std::string dataset, std
                                               config.eval_batch_size);
   if (json_mode) {
     json j{{"run", id}, {"dataset", dataset}, {"examples", r.examples}, {"checkpoint_step", ckpts.back().step},
-           {"test/loss", r.loss}};
-    if (task.classification) j["test/accuracy"] = r.accuracy;
+           {"test/loss", json_number(r.loss)}};  // a diverged run's loss is "NaN", not null
+    if (task.classification) j["test/accuracy"] = json_number(r.accuracy);
     std::cout << j.dump() << "\n";
     return;
   }

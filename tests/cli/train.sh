@@ -65,6 +65,11 @@ check "runs metrics" '^32 +2 +train/loss +[0-9.]+' "$metrics"
 csv=$("$cli" runs metrics 1 --db "$db" --csv)
 check "runs metrics --csv header" '^step,epoch,name,value,wall_time$' "$(head -n 1 <<<"$csv")"
 check "runs metrics --csv row" '^32,2,test/loss,[0-9.e-]+,[0-9.e-]+$' "$csv"
+# --name prints every digit, as the full listing does (#24): the very value of the CSV row.
+name_loss=$(awk '$1 == 32 { print $4 }' <<<"$metrics")
+csv_loss=$(grep -E '^32,2,train/loss,' <<<"$csv" | cut -d, -f4)
+python3 -c 'import sys; sys.exit(float(sys.argv[1]) != float(sys.argv[2]))' "$name_loss" "$csv_loss" ||
+  fail "runs metrics --name rounds: $name_loss, the full listing has $csv_loss"
 compare=$("$cli" runs compare 1 2 --db "$db")
 check "runs compare" '^test/loss +[0-9.e-]+ +[0-9.e-]+' "$compare"
 "$cli" runs rename 1 renamed --db "$db" >/dev/null || fail "rename"
