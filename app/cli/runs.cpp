@@ -6,7 +6,8 @@
 //   runs compare ID ID...          final metrics side by side
 //   runs delete ID | rename ID NAME | tag ID TAG [--remove]
 //   runs check                     SQLite's integrity check of the database (exit 1 if damaged)
-// Every subcommand takes --db PATH (else $GS_DB, else the default database).
+// Every subcommand takes --db PATH (else $GS_DB, else the default database; an empty PATH is a
+// usage error). The readers (list, show, metrics, compare, check) never create the database.
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -67,7 +68,7 @@ std::string final_metric(const RunRecord& r, const std::string& name) {
 }
 
 void list(const RunsOptions& o) {
-  RunStore store(database_path(o.db));
+  RunStore store(reader_options(o.db));
   engine::runs::RunQuery q{.limit = o.limit, .search = o.search};
   if (!o.status.empty()) q.status = engine::runs::status_from_name(o.status);
   const std::vector<RunRecord> runs = store.list_runs(q);
@@ -90,7 +91,7 @@ void list(const RunsOptions& o) {
 }
 
 void show(const RunsOptions& o) {
-  RunStore store(database_path(o.db));
+  RunStore store(reader_options(o.db));
   const RunRecord r = store.get_run(o.id);
   json j = record_json(r);
   j["config"] = r.config;
@@ -121,7 +122,7 @@ void show(const RunsOptions& o) {
 }
 
 void metrics(const RunsOptions& o) {
-  RunStore store(database_path(o.db));
+  RunStore store(reader_options(o.db));
   store.get_run(o.id);
   if (o.csv && o.name.empty()) {
     std::cout << store.export_csv(o.id);
@@ -143,7 +144,7 @@ void metrics(const RunsOptions& o) {
 
 void compare(const RunsOptions& o) {
   GS_CHECK(o.ids.size() >= 1, "runs compare: give one or more run ids");
-  RunStore store(database_path(o.db));
+  RunStore store(reader_options(o.db));
   const engine::runs::Comparison c = store.compare(o.ids);
   std::cout << pad("METRIC", 22);
   for (size_t r = 0; r < c.run_ids.size(); ++r) std::cout << pad(std::to_string(c.run_ids[r]) + " " + c.run_names[r], 16);
@@ -182,7 +183,7 @@ void add_runs_commands(CLI::App& app) {
   auto o = std::make_shared<RunsOptions>();
   auto sub = [&](const char* name, const char* help) {
     CLI::App* c = runs->add_subcommand(name, help);
-    c->add_option("--db", o->db, "Runs database (default $GS_DB or ~/.local/share/gradient-studio/runs.db)");
+    add_db_option(*c, o->db, "Runs database (default $GS_DB or ~/.local/share/gradient-studio/runs.db)");
     return c;
   };
   CLI::App* l = sub("list", "List runs, newest first");

@@ -178,7 +178,7 @@ void add_train_commands(CLI::App& app) {
   t->add_option("--tag", o->tags, "Tag the run (repeatable)");
   t->add_option("--notes", o->notes, "Notes on the run");
   t->add_option("--config", o->config, "A run config FILE.json; flags override its fields");
-  t->add_option("--db", o->db, "Runs database (default $GS_DB or ~/.local/share/gradient-studio/runs.db)");
+  add_db_option(*t, o->db, "Runs database (default $GS_DB or ~/.local/share/gradient-studio/runs.db)");
   t->add_flag("--json", o->json, "One JSON event per line instead of the progress display");
   // The same catalog RunConfig validates against and the studio's run form is built from.
   t->footer("\n" + train::catalog_help_text());
@@ -189,7 +189,7 @@ void add_train_commands(CLI::App& app) {
   auto rjson = std::make_shared<bool>(false);
   CLI::App* r = app.add_subcommand("resume", "Continue a stopped or interrupted run from its last checkpoint");
   r->add_option("ID", *rid, "The run's id (gradient-cli runs list)")->required();
-  r->add_option("--db", *rdb, "Runs database");
+  add_db_option(*r, *rdb, "Runs database");
   r->add_flag("--json", *rjson, "One JSON event per line");
   r->callback([rid, rdb, rjson] { run_resume(*rid, *rdb, *rjson); });
 
@@ -204,7 +204,7 @@ void add_train_commands(CLI::App& app) {
   ev->add_option("ID", e->id, "The run's id")->required();
   ev->add_option("--dataset", e->dataset, "Dataset to evaluate on (default: the run's)");
   ev->add_option("--limit", e->limit, "Use N test examples (a fixed random subset)");
-  ev->add_option("--db", e->db, "Runs database");
+  add_db_option(*ev, e->db, "Runs database");
   ev->add_flag("--json", e->json, "Print the result as JSON");
   ev->callback([e] { run_eval(e->id, e->db, e->dataset, e->limit, e->json); });
 }

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 
@@ -178,6 +179,23 @@ class Display {
 }  // namespace
 
 std::string database_path(const std::string& db_option) { return engine::runs::resolve_database_path(db_option); }
+
+void add_db_option(CLI::App& cmd, std::string& db, const std::string& help) {
+  cmd.add_option("--db", db, help)->check([](const std::string& path) -> std::string {
+    return path.empty() ? "an empty path; name a database file, or leave --db out for the default" : "";
+  });
+}
+
+engine::runs::RunStoreOptions reader_options(const std::string& db_option) {
+  namespace fs = std::filesystem;
+  const std::string path = database_path(db_option);
+  const std::string parent = fs::path(path).parent_path().string();
+  // access() answers EROFS on read-only media, even for root; SQLite writes the folder too
+  // (its -wal and -shm files).
+  const bool writable = fs::exists(path) && ::access(path.c_str(), W_OK) == 0 &&
+                        ::access(parent.empty() ? "." : parent.c_str(), W_OK) == 0;
+  return {.path = path, .read_only = !writable};
+}
 
 int run_in_foreground(engine::train::Trainer& trainer, OutputMode mode, const std::string& db_path) {
   StopSignals signals;

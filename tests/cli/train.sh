@@ -76,6 +76,34 @@ check "runs compare" '^test/loss +[0-9.e-]+ +[0-9.e-]+' "$compare"
 "$cli" runs tag 1 keep --db "$db" >/dev/null || fail "tag"
 check "rename and tag" '^1 +renamed +finished .* keep$' "$("$cli" runs list --db "$db")"
 
+# --- commands that only read never create a database nor its folder (#24)
+err=$("$cli" runs list --db "$tmp/typo/runs.db" 2>&1) && fail "runs list of a missing database succeeded"
+check "a missing database is named" "'$tmp/typo/runs.db' does not exist" "$err"
+[[ -e $tmp/typo ]] && fail "runs list --db typo/runs.db created $tmp/typo"
+HOME=$tmp/home XDG_DATA_HOME='' GS_DB='' "$cli" runs show 1 >/dev/null 2>&1 && fail "runs show of no database succeeded"
+[[ -e $tmp/home ]] && fail "runs show created the default database under $tmp/home"
+for cmd in "runs list" "runs show 1" "train --model builtin:mlp" "eval 1"; do
+  # (a private HOME: before #24 these opened, and created, the default database)
+  # shellcheck disable=SC2086
+  err=$(HOME=$tmp/home XDG_DATA_HOME='' GS_DB='' "$cli" $cmd --db '' 2>&1)
+  rc=$?
+  [[ $rc -eq 2 && $err == *"--db: an empty path"* ]] || fail "$cmd --db '': exit $rc, want 2 naming --db: $err"
+done
+# On read-only media (a read-only bind mount, where this runs as root) readers open the database
+# read-only rather than failing on journal_mode = WAL.
+mkdir -p "$tmp/media" "$tmp/ro" && cp "$db" "$tmp/media/runs.db"
+if unshare -m true 2>/dev/null; then
+  ro_out=$(unshare -m sh -c 'mount --bind "$1/media" "$1/ro" && mount -o remount,bind,ro "$1/ro" || exit 99
+    "$2" runs list --db "$1/ro/runs.db" && "$2" runs show 1 --db "$1/ro/runs.db" --json &&
+    "$2" runs metrics 1 --db "$1/ro/runs.db" --name train/loss && "$2" runs compare 1 2 --db "$1/ro/runs.db"' \
+    sh "$tmp" "$cli" 2>&1)
+  rc=$?
+  if [[ $rc -ne 99 ]]; then
+    [[ $rc -eq 0 ]] || fail "readers on read-only media: exit $rc: ${ro_out:0:300}"
+    check "runs list on read-only media" '^1 +renamed +finished' "$ro_out"
+  fi
+fi
+
 # --- eval from the checkpoint: the same test loss as the run reported
 eval_out=$("$cli" eval 1 --db "$db")
 loss=$(grep -oE 'test/loss +[0-9.e-]+$' <<<"$show" | head -n 1 | awk '{print $2}')
