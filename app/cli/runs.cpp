@@ -8,6 +8,7 @@
 //   runs check                     SQLite's integrity check of the database (exit 1 if damaged)
 // Every subcommand takes --db PATH (else $GS_DB, else the default database; an empty PATH is a
 // usage error). The readers (list, show, metrics, compare, check) never create the database.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -216,19 +217,30 @@ void add_runs_commands(CLI::App& app) {
   });
   CLI::App* r = sub("rename", "Rename a run");
   r->add_option("ID", o->id, "Run id")->required();
-  r->add_option("NAME", o->new_name, "New name")->required();
+  r->add_option("NAME", o->new_name, "New name")->required()->check(CLI::Validator(
+      [](std::string& s) -> std::string { return s.empty() ? "a run's name cannot be empty" : ""; }, ""));
   r->callback([o] {
     RunStore(database_path(o->db)).rename(o->id, o->new_name);
     std::cout << "renamed run " << o->id << " to " << o->new_name << "\n";
   });
   CLI::App* t = sub("tag", "Tag a run (or --remove the tag)");
   t->add_option("ID", o->id, "Run id")->required();
-  t->add_option("TAG", o->tag, "Tag")->required();
+  t->add_option("TAG", o->tag, "Tag")->required()->check(CLI::Validator(
+      [](std::string& s) -> std::string { return s.empty() ? "a tag cannot be empty" : ""; }, ""));
   t->add_flag("--remove", o->remove, "Remove the tag instead");
   t->callback([o] {
     RunStore store(database_path(o->db));
-    if (o->remove) store.remove_tag(o->id, o->tag);
-    else store.add_tag(o->id, o->tag);
+    if (o->remove) {
+      // The store's remove_tag is a no-op for a tag the run lacks; a user asking for it typed a
+      // wrong tag or run id.
+      const std::vector<std::string> tags = store.get_run(o->id).tags;
+      GS_CHECK(std::find(tags.begin(), tags.end(), o->tag) != tags.end(),
+               "run " + std::to_string(o->id) + " has no tag '" + o->tag + "'" +
+                   (tags.empty() ? "" : " (its tags: " + json(tags).dump() + ")"));
+      store.remove_tag(o->id, o->tag);
+    } else {
+      store.add_tag(o->id, o->tag);
+    }
     std::cout << (o->remove ? "untagged run " : "tagged run ") << o->id << " " << o->tag << "\n";
   });
 }

@@ -87,8 +87,12 @@ train::RunConfig build_config(const TrainOptions& o) {
   if (!o.name.empty()) j["name"] = o.name;
   if (!o.notes.empty()) j["notes"] = o.notes;
   if (!o.tags.empty()) j["tags"] = o.tags;
-  GS_CHECK(j.contains("model"), "--model is required (builtin:mlp, builtin:cnn or a spec FILE.json), or --config");
-  GS_CHECK(j.contains("dataset"), "--dataset is required (e.g. fashion-mnist), or --config");
+  // Usage errors (exit 2), as CLI11's own for a missing required option.
+  if (!j.contains("model"))
+    throw CLI::RequiredError("--model is required (builtin:mlp, builtin:cnn or a spec FILE.json), or --config",
+                             CLI::ExitCodes::RequiredError);
+  if (!j.contains("dataset"))
+    throw CLI::RequiredError("--dataset is required (e.g. fashion-mnist), or --config", CLI::ExitCodes::RequiredError);
   return train::RunConfig::from_json(j);
 }
 
@@ -203,7 +207,13 @@ void add_train_commands(CLI::App& app) {
   CLI::App* ev = app.add_subcommand("eval", "Test loss and accuracy of a run's last checkpoint");
   ev->add_option("ID", e->id, "The run's id")->required();
   ev->add_option("--dataset", e->dataset, "Dataset to evaluate on (default: the run's)");
-  ev->add_option("--limit", e->limit, "Use N test examples (a fixed random subset)");
+  ev->add_option("--limit", e->limit, "Use N test examples (a fixed random subset)")
+      ->check(CLI::Validator(
+          [](std::string& s) -> std::string {
+            int64_t v = 0;
+            return CLI::detail::lexical_cast(s, v) && v < 1 ? "expected a positive number of examples, got " + s : "";
+          },
+          ""));
   add_db_option(*ev, e->db, "Runs database");
   ev->add_flag("--json", e->json, "Print the result as JSON");
   ev->callback([e] { run_eval(e->id, e->db, e->dataset, e->limit, e->json); });

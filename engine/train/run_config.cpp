@@ -29,10 +29,7 @@ std::string join(const std::vector<std::string>& v) {
 }
 
 // A JSON value as the error messages quote it (strings cut short, so fuzzed input stays readable).
-std::string shown(const json& v) {
-  std::string s = v.dump(-1, ' ', false, json::error_handler_t::replace);
-  return s.size() > 80 ? s.substr(0, 77) + "..." : s;
-}
+std::string shown(const json& v) { return shown_json(v); }
 
 // Reads the fields of one JSON object, each error naming "<prefix><field>".
 class Fields {

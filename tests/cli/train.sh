@@ -158,13 +158,42 @@ check "help optimizer field" '^      weight_decay = 0.0001  \(a number >= 0\)' "
 check "help schedules" '^  warmup_cosine_decay: ' "$help"
 check "help datasets" '^  fashion-mnist: .*10 classes' "$help"
 err=$("$cli" train --dataset fashion-mnist --db "$db" 2>&1 >/dev/null)
-check "missing model" '^error: --model is required' "$err"
+[[ $? -eq 2 ]] || fail "a missing --model should be a usage error (exit 2)"
+check "missing model" '^--model is required' "$err"
 err=$("${train[@]}" --optimizer adam --momentum 0.9 2>&1 >/dev/null)
 check "momentum with adam" "^error: optimizer.momentum: unknown field" "$err"
 err=$("$cli" train --model builtin:mlp --dataset synthetic-regression --db "$db" 2>&1 >/dev/null)
 check "model/data mismatch" "input_shape \\(28, 28, 1\\) does not match dataset" "$err"
 "$cli" train --epochs x >/dev/null 2>&1
 [[ $? -eq 2 ]] || fail "a non-number --epochs should be a usage error (exit 2)"
+# Usage errors and ranges (#24): text beyond 64 bits is not clamped, empty names and tags, a
+# missing tag, a non-finite --lr and unknown command words are named plainly.
+# expect_exit DESCRIPTION RC PATTERN -- ARGS...: exit status RC and PATTERN (grep -E) in stderr.
+expect_exit() {
+  local desc="$1" want_rc="$2" pattern="$3" err rc
+  shift 4
+  err=$("$cli" "$@" 2>&1 >/dev/null)
+  rc=$?
+  [[ $rc -eq $want_rc ]] || fail "$desc: exit $rc, want $want_rc: ${err:0:300}"
+  check "$desc" "$pattern" "$err"
+}
+big=99999999999999999999
+expect_exit "--seed beyond 64 bits" 2 "^--seed: $big is out of range" -- "${train[@]:1}" --seed $big
+expect_exit "a run id beyond 64 bits" 2 "^ID: $big is out of range" -- runs show $big --db "$db"
+expect_exit "run ids beyond 64 bits" 2 "^IDS: $big is out of range" -- runs compare 1 $big --db "$db"
+expect_exit "example --seed beyond 64 bits" 2 "^--seed: $big is out of range" -- example linear_regression --seed $big
+expect_exit "eval --limit -1" 2 '^--limit: expected a positive number of examples, got -1' -- eval 1 --limit -1 --db "$db"
+expect_exit "untag a tag the run lacks" 1 "^error: run 1 has no tag 'nope' \\(its tags: \\[\"keep\"\\]\\)" \
+  -- runs tag 1 nope --remove --db "$db"
+expect_exit "an empty tag" 2 '^TAG: a tag cannot be empty' -- runs tag 1 '' --db "$db"
+expect_exit "an empty name" 2 "^NAME: a run's name cannot be empty" -- runs rename 1 '' --db "$db"
+check "the run keeps its name" '^1 +renamed ' "$("$cli" runs list --db "$db")"
+expect_exit "example --epochs 0" 2 '^--epochs: expected a positive number, got 0$' -- example mnist_mlp --epochs 0
+expect_exit "--lr nan" 1 '^error: optimizer.lr: expected a positive number, got nan$' -- "${train[@]:1}" --lr nan
+expect_exit "an unknown command" 2 "^unknown command 'frobnicate'; the commands are: random, .*, runs$" -- frobnicate
+expect_exit "an unknown runs command" 2 "^unknown command 'runs frobnicate'; the commands are: list, show, .*, tag$" \
+  -- runs frobnicate
+expect_exit "train without arguments" 2 '^--model is required' -- train
 runs_after=$("$cli" runs list --db "$db" --json | grep -o '"id"' | wc -l)
 [[ $runs_before -eq $runs_after ]] || fail "refused configs created runs ($runs_before -> $runs_after)"
 check "unknown run" "no run with id 99" "$("$cli" runs show 99 --db "$db" 2>&1)"
