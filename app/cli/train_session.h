@@ -37,8 +37,9 @@ enum class OutputMode {
 
 // Starts the trainer and shows its events until it ends. SIGINT/SIGTERM stop it between steps
 // (the run is saved as 'stopped' with a checkpoint); a second signal ends the process at once.
-// Returns the exit status: 0 finished, 1 diverged or failed, 130 stopped by a signal, 0 stopped
-// otherwise.
+// A closed stdout (the reader of a pipe went away) stops it the same way. Returns the exit status:
+// 0 finished, 1 diverged or failed, 130 stopped by a signal, 141 stopped by a closed stdout, 0
+// stopped otherwise.
 int run_in_foreground(engine::train::Trainer& trainer, OutputMode mode, const std::string& db_path);
 
 }  // namespace cli

@@ -139,6 +139,18 @@ check "resumed run finished" "^$id +interrupted +finished" "$("$cli" runs list -
 steps=$("$cli" runs metrics "$id" --db "$db" --name train/loss | tail -n +2 | wc -l)
 [[ $steps -eq 20000 ]] || fail "the resumed run has $steps train/loss rows, not 20000 (one per step)"
 
+# --- a closed stdout (`| head -1`) stops the run as Ctrl-C does: a checkpoint and status 'stopped'
+# (#24; SIGPIPE killed it mid-step, leaving it 'interrupted')
+"$cli" train --model "$tmp/lin.json" --dataset synthetic-regression:4000 --batch 4 --epochs 20 \
+  --log-every 1 --db "$db" --name piped --json | head -n 1 >"$tmp/first"
+rc=${PIPESTATUS[0]}
+first=$(cat "$tmp/first")
+[[ $rc -eq 141 ]] || fail "train | head -1 exited $rc, not 141 (128 + SIGPIPE)"
+pid=$(grep -oE '"run":[0-9]+' <<<"$first" | cut -d: -f2)
+piped=$("$cli" runs show "$pid" --db "$db" --json)
+check "a closed stdout stops the run" '"status":"stopped"' "$piped"
+check "a closed stdout checkpoints the run" '"checkpoints":\[\{"created"' "$piped"
+
 # --- delete removes the run and its checkpoint files
 ckpt=$("$cli" runs show 2 --db "$db" --json | grep -oE '"path":"[^"]+"' | head -n 1 | cut -d'"' -f4)
 [[ -f $ckpt ]] || fail "checkpoint file of run 2 missing: $ckpt"
