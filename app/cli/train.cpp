@@ -50,9 +50,7 @@ json read_json_file(const std::string& path, const std::string& what) {
   GS_CHECK(in, what + ": cannot open '" + path + "'");
   std::stringstream text;
   text << in.rdbuf();
-  json j = json::parse(text.str(), nullptr, false);
-  GS_CHECK(!j.is_discarded(), what + ": '" + path + "' is not valid JSON");
-  return j;
+  return train::parse_json_document(text.str(), what + ": '" + path + "'");
 }
 
 // The config file (if any) with every flag given written over it; RunConfig checks the result.

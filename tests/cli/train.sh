@@ -206,6 +206,13 @@ expect_exit "an unknown command" 2 "^unknown command 'frobnicate'; the commands 
 expect_exit "an unknown runs command" 2 "^unknown command 'runs frobnicate'; the commands are: list, show, .*, tag$" \
   -- runs frobnicate
 expect_exit "train without arguments" 2 '^--model is required' -- train
+printf '{"epochs": 2,\n "batch_size": }\n' >"$tmp/bad.json"
+expect_exit "--config JSON errors give line:column" 1 \
+  "^error: --config: '$tmp/bad.json':2:16: not valid JSON: syntax error while parsing value - unexpected '}'" \
+  -- train --config "$tmp/bad.json" --db "$db"
+printf '{"name": "x", "input_shape": [10],\n "layers": [\n   {"type": dense}]}\n' >"$tmp/bad_model.json"
+expect_exit "--model JSON errors give line:column" 1 "^error: model: '$tmp/bad_model.json':3:13: not valid JSON" \
+  -- train --model "$tmp/bad_model.json" --dataset synthetic-regression:64 --db "$db"
 runs_after=$("$cli" runs list --db "$db" --json | grep -o '"id"' | wc -l)
 [[ $runs_before -eq $runs_after ]] || fail "refused configs created runs ($runs_before -> $runs_after)"
 check "unknown run" "no run with id 99" "$("$cli" runs show 99 --db "$db" 2>&1)"
