@@ -1,6 +1,7 @@
 #include "app/cli/json_io.h"
 
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -79,9 +80,10 @@ class ArrayParser {
 
   double number() {
     size_t start = i_;
-    for (std::string_view word : {"NaN", "Infinity", "-Infinity"}) {
+    for (std::string_view word : {"NaN", "Infinity", "-Infinity", "\"NaN\"", "\"Infinity\"", "\"-Infinity\""}) {
       if (s_.substr(i_, word.size()) == word) {
         i_ += word.size();
+        if (word.front() == '"') word = word.substr(1, word.size() - 2);
         return word == "NaN" ? NAN : word[0] == '-' ? -INFINITY : INFINITY;
       }
     }
@@ -139,10 +141,8 @@ void append_number(std::string& out, double v, DType dtype) {
     out += v != 0 ? "true" : "false";
     return;
   }
-  if (std::isnan(v)) {
-    out += "NaN";
-  } else if (std::isinf(v)) {
-    out += v > 0 ? "Infinity" : "-Infinity";
+  if (!std::isfinite(v)) {
+    out += nonfinite_json(v);
   } else {
     char buf[40];
     std::snprintf(buf, sizeof buf, engine::is_integer(dtype) ? "%.0f" : "%.9g", v);
@@ -171,6 +171,26 @@ bool is_identifier(std::string_view s) {
 }
 
 }  // namespace
+
+std::string nonfinite_json(double v) {
+  if (std::isnan(v)) return "\"NaN\"";
+  if (std::isinf(v)) return v > 0 ? "\"Infinity\"" : "\"-Infinity\"";
+  return "";
+}
+
+nlohmann::json json_number(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  return v;
+}
+
+std::string shortest_number(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, end);
+}
 
 NamedArg split_named(const std::string& arg, const std::string& option) {
   size_t eq = arg.find('=');

@@ -1,6 +1,7 @@
 // gradient-cli: the engine from the command line. Commands print JSON on stdout (unless noted) so
 // scripts and tests can read them; errors go to stderr with exit status 1 (2 for usage errors).
 #include <algorithm>
+#include <charconv>
 #include <iostream>
 #include <regex>
 #include <string>
@@ -40,12 +41,56 @@ std::vector<std::string> protect_expressions(int argc, char** argv) {
   return args;
 }
 
+// CLI11 reads integers with strtoll, which turns text beyond 64 bits into INT64_MAX without a word
+// (--seed 99999999999999999999 ran with seed 9223372036854775807): refuse it, naming the option.
+// (Narrower integers are range-checked by CLI11 itself.)
+void refuse_clamped_integers(CLI::App& app) {
+  for (CLI::Option* opt : app.get_options()) {
+    const std::string type = opt->get_type_name();
+    if (type != "INT" && type != "UINT") continue;
+    opt->check(CLI::Validator(
+        [](std::string& text) -> std::string {
+          std::string_view digits = text;
+          if (!digits.empty() && digits[0] == '+') digits.remove_prefix(1);
+          int64_t v = 0;
+          auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+          if (ec == std::errc::result_out_of_range)
+            return text + " is out of range (a 64-bit integer, at most 9223372036854775807)";
+          return "";
+        },
+        ""));
+  }
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) refuse_clamped_integers(*sub);
+}
+
+// CLI11 answers an unknown command word with "A subcommand is required": name the word and list
+// the commands instead. Only leading words are looked at (an option's value could be any word).
+void check_command_words(CLI::App& app, const std::vector<std::string>& args) {
+  CLI::App* at = &app;
+  for (size_t i = 1; i < args.size() && !args[i].empty() && args[i][0] != '-'; ++i) {
+    const std::vector<CLI::App*> named = at->get_subcommands([&](CLI::App* s) { return s->check_name(args[i]); });
+    if (!named.empty()) {
+      at = named[0];
+      continue;
+    }
+    if (at->get_require_subcommand_min() == 0) return;  // a positional argument
+    std::string names;
+    for (const CLI::App* sub : at->get_subcommands([](CLI::App*) { return true; }))
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+    const std::string where = at == &app ? "" : at->get_name() + " ";
+    throw CLI::ExtrasError("unknown command '" + where + args[i] + "'; the commands are: " + names,
+                           CLI::ExitCodes::ExtrasError);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"gradient-cli: trace, differentiate, compile and train with the Gradient Studio engine"};
   app.name("gradient-cli");
   app.require_subcommand(1);
+  app.footer("Output is strict JSON (unless a command says otherwise): a non-finite number prints as one of\n"
+             "the strings \"NaN\", \"Infinity\", \"-Infinity\"; array values (--at x=[...]) read them back.");
   app.set_help_all_flag("--help-all", "Print help for every command");
   app.set_version_flag("--version", [] { return version_text(); }, "Print the version, the backends and the library versions");
   cli::add_random_command(app);
@@ -54,8 +99,10 @@ int main(int argc, char** argv) {
   cli::add_example_command(app);
   cli::add_train_commands(app);
   cli::add_runs_commands(app);
+  refuse_clamped_integers(app);
   try {
     std::vector<std::string> args = protect_expressions(argc, argv);
+    check_command_words(app, args);
     std::reverse(args.begin() + 1, args.end());  // CLI11 takes them last to first, without argv[0]
     args.erase(args.begin());
     app.parse(args);

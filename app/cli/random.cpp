@@ -10,6 +10,7 @@
 // Arguments are parsed here rather than by CLI11's converters so that every bad value is
 // reported with the argument it came from ("--key: ...") and a nonzero exit status.
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <limits>
@@ -59,6 +60,10 @@ std::vector<std::string> split_commas(const std::string& text) {
 // One element as JSON: integers exactly, float32 with 9 significant digits (enough to name the
 // float), float64 with 17.
 void append_element(std::string& out, const Array& a, int64_t i) {
+  if (engine::is_floating(a.dtype()) && !std::isfinite(a.at_flat(i))) {
+    out += nonfinite_json(a.at_flat(i));
+    return;
+  }
   char buf[40];
   switch (a.dtype()) {
     case DType::f32:

@@ -6,7 +6,9 @@
 //   runs compare ID ID...          final metrics side by side
 //   runs delete ID | rename ID NAME | tag ID TAG [--remove]
 //   runs check                     SQLite's integrity check of the database (exit 1 if damaged)
-// Every subcommand takes --db PATH (else $GS_DB, else the default database).
+// Every subcommand takes --db PATH (else $GS_DB, else the default database; an empty PATH is a
+// usage error). The readers (list, show, metrics, compare, check) never create the database.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -14,6 +16,7 @@
 #include <memory>
 
 #include "app/cli/commands.h"
+#include "app/cli/json_io.h"
 #include "app/cli/train_session.h"
 #include "engine/core/error.h"
 #include "engine/runs/run_store.h"
@@ -35,8 +38,9 @@ struct RunsOptions {
   bool json = false, csv = false, remove = false;
 };
 
+// Six digits, for the columns of the tables.
 std::string number(double v) {
-  if (std::isnan(v)) return "nan";
+  if (!std::isfinite(v)) return shortest_number(v);
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.6g", v);
   return buf;
@@ -49,7 +53,7 @@ std::string pad(std::string s, size_t width) {
 
 json record_json(const RunRecord& r) {
   json metrics = json::object();
-  for (const auto& [k, v] : r.final_metrics) metrics[k] = std::isfinite(v) ? json(v) : json(nullptr);
+  for (const auto& [k, v] : r.final_metrics) metrics[k] = json_number(v);
   return json{{"id", r.id},          {"name", r.name},
               {"status", std::string(engine::runs::status_name(r.status))},
               {"created", r.created}, {"finished", r.finished},
@@ -65,7 +69,7 @@ std::string final_metric(const RunRecord& r, const std::string& name) {
 }
 
 void list(const RunsOptions& o) {
-  RunStore store(database_path(o.db));
+  RunStore store(reader_options(o.db));
   engine::runs::RunQuery q{.limit = o.limit, .search = o.search};
   if (!o.status.empty()) q.status = engine::runs::status_from_name(o.status);
   const std::vector<RunRecord> runs = store.list_runs(q);
@@ -88,7 +92,7 @@ void list(const RunsOptions& o) {
 }
 
 void show(const RunsOptions& o) {
-  RunStore store(database_path(o.db));
+  RunStore store(reader_options(o.db));
   const RunRecord r = store.get_run(o.id);
   json j = record_json(r);
   j["config"] = r.config;
@@ -119,7 +123,7 @@ void show(const RunsOptions& o) {
 }
 
 void metrics(const RunsOptions& o) {
-  RunStore store(database_path(o.db));
+  RunStore store(reader_options(o.db));
   store.get_run(o.id);
   if (o.csv && o.name.empty()) {
     std::cout << store.export_csv(o.id);
@@ -130,16 +134,18 @@ void metrics(const RunsOptions& o) {
   for (const std::string& n : names) {
     for (const auto& p : store.metrics(o.id, n)) {
       if (o.csv)
-        std::cout << p.step << "," << p.epoch << "," << n << "," << number(p.value) << "," << number(p.wall_time) << "\n";
-      else
-        std::cout << pad(std::to_string(p.step), 8) << pad(std::to_string(p.epoch), 6) << pad(n, 22) << number(p.value) << "\n";
+        std::cout << p.step << "," << p.epoch << "," << n << "," << shortest_number(p.value) << ","
+                  << shortest_number(p.wall_time) << "\n";
+      else  // every digit, as export_csv: a value listed here reads back as the one stored
+        std::cout << pad(std::to_string(p.step), 8) << pad(std::to_string(p.epoch), 6) << pad(n, 22)
+                  << shortest_number(p.value) << "\n";
     }
   }
 }
 
 void compare(const RunsOptions& o) {
   GS_CHECK(o.ids.size() >= 1, "runs compare: give one or more run ids");
-  RunStore store(database_path(o.db));
+  RunStore store(reader_options(o.db));
   const engine::runs::Comparison c = store.compare(o.ids);
   std::cout << pad("METRIC", 22);
   for (size_t r = 0; r < c.run_ids.size(); ++r) std::cout << pad(std::to_string(c.run_ids[r]) + " " + c.run_names[r], 16);
@@ -178,7 +184,7 @@ void add_runs_commands(CLI::App& app) {
   auto o = std::make_shared<RunsOptions>();
   auto sub = [&](const char* name, const char* help) {
     CLI::App* c = runs->add_subcommand(name, help);
-    c->add_option("--db", o->db, "Runs database (default $GS_DB or ~/.local/share/gradient-studio/runs.db)");
+    add_db_option(*c, o->db, "Runs database (default $GS_DB or ~/.local/share/gradient-studio/runs.db)");
     return c;
   };
   CLI::App* l = sub("list", "List runs, newest first");
@@ -211,19 +217,30 @@ void add_runs_commands(CLI::App& app) {
   });
   CLI::App* r = sub("rename", "Rename a run");
   r->add_option("ID", o->id, "Run id")->required();
-  r->add_option("NAME", o->new_name, "New name")->required();
+  r->add_option("NAME", o->new_name, "New name")->required()->check(CLI::Validator(
+      [](std::string& s) -> std::string { return s.empty() ? "a run's name cannot be empty" : ""; }, ""));
   r->callback([o] {
     RunStore(database_path(o->db)).rename(o->id, o->new_name);
     std::cout << "renamed run " << o->id << " to " << o->new_name << "\n";
   });
   CLI::App* t = sub("tag", "Tag a run (or --remove the tag)");
   t->add_option("ID", o->id, "Run id")->required();
-  t->add_option("TAG", o->tag, "Tag")->required();
+  t->add_option("TAG", o->tag, "Tag")->required()->check(CLI::Validator(
+      [](std::string& s) -> std::string { return s.empty() ? "a tag cannot be empty" : ""; }, ""));
   t->add_flag("--remove", o->remove, "Remove the tag instead");
   t->callback([o] {
     RunStore store(database_path(o->db));
-    if (o->remove) store.remove_tag(o->id, o->tag);
-    else store.add_tag(o->id, o->tag);
+    if (o->remove) {
+      // The store's remove_tag is a no-op for a tag the run lacks; a user asking for it typed a
+      // wrong tag or run id.
+      const std::vector<std::string> tags = store.get_run(o->id).tags;
+      GS_CHECK(std::find(tags.begin(), tags.end(), o->tag) != tags.end(),
+               "run " + std::to_string(o->id) + " has no tag '" + o->tag + "'" +
+                   (tags.empty() ? "" : " (its tags: " + json(tags).dump() + ")"));
+      store.remove_tag(o->id, o->tag);
+    } else {
+      store.add_tag(o->id, o->tag);
+    }
     std::cout << (o->remove ? "untagged run " : "tagged run ") << o->id << " " << o->tag << "\n";
   });
 }

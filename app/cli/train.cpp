@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "app/cli/commands.h"
+#include "app/cli/json_io.h"
 #include "app/cli/train_session.h"
 #include "engine/backend/backend.h"
 #include "engine/core/error.h"
@@ -49,9 +50,7 @@ json read_json_file(const std::string& path, const std::string& what) {
   GS_CHECK(in, what + ": cannot open '" + path + "'");
   std::stringstream text;
   text << in.rdbuf();
-  json j = json::parse(text.str(), nullptr, false);
-  GS_CHECK(!j.is_discarded(), what + ": '" + path + "' is not valid JSON");
-  return j;
+  return train::parse_json_document(text.str(), what + ": '" + path + "'");
 }
 
 // The config file (if any) with every flag given written over it; RunConfig checks the result.
@@ -86,8 +85,12 @@ train::RunConfig build_config(const TrainOptions& o) {
   if (!o.name.empty()) j["name"] = o.name;
   if (!o.notes.empty()) j["notes"] = o.notes;
   if (!o.tags.empty()) j["tags"] = o.tags;
-  GS_CHECK(j.contains("model"), "--model is required (builtin:mlp, builtin:cnn or a spec FILE.json), or --config");
-  GS_CHECK(j.contains("dataset"), "--dataset is required (e.g. fashion-mnist), or --config");
+  // Usage errors (exit 2), as CLI11's own for a missing required option.
+  if (!j.contains("model"))
+    throw CLI::RequiredError("--model is required (builtin:mlp, builtin:cnn or a spec FILE.json), or --config",
+                             CLI::ExitCodes::RequiredError);
+  if (!j.contains("dataset"))
+    throw CLI::RequiredError("--dataset is required (e.g. fashion-mnist), or --config", CLI::ExitCodes::RequiredError);
   return train::RunConfig::from_json(j);
 }
 
@@ -136,8 +139,8 @@ void run_eval(int64_t id, const std::string& db_option, std::string dataset, std
                                               config.eval_batch_size);
   if (json_mode) {
     json j{{"run", id}, {"dataset", dataset}, {"examples", r.examples}, {"checkpoint_step", ckpts.back().step},
-           {"test/loss", r.loss}};
-    if (task.classification) j["test/accuracy"] = r.accuracy;
+           {"test/loss", json_number(r.loss)}};  // a diverged run's loss is "NaN", not null
+    if (task.classification) j["test/accuracy"] = json_number(r.accuracy);
     std::cout << j.dump() << "\n";
     return;
   }
@@ -177,7 +180,7 @@ void add_train_commands(CLI::App& app) {
   t->add_option("--tag", o->tags, "Tag the run (repeatable)");
   t->add_option("--notes", o->notes, "Notes on the run");
   t->add_option("--config", o->config, "A run config FILE.json; flags override its fields");
-  t->add_option("--db", o->db, "Runs database (default $GS_DB or ~/.local/share/gradient-studio/runs.db)");
+  add_db_option(*t, o->db, "Runs database (default $GS_DB or ~/.local/share/gradient-studio/runs.db)");
   t->add_flag("--json", o->json, "One JSON event per line instead of the progress display");
   // The same catalog RunConfig validates against and the studio's run form is built from.
   t->footer("\n" + train::catalog_help_text());
@@ -188,7 +191,7 @@ void add_train_commands(CLI::App& app) {
   auto rjson = std::make_shared<bool>(false);
   CLI::App* r = app.add_subcommand("resume", "Continue a stopped or interrupted run from its last checkpoint");
   r->add_option("ID", *rid, "The run's id (gradient-cli runs list)")->required();
-  r->add_option("--db", *rdb, "Runs database");
+  add_db_option(*r, *rdb, "Runs database");
   r->add_flag("--json", *rjson, "One JSON event per line");
   r->callback([rid, rdb, rjson] { run_resume(*rid, *rdb, *rjson); });
 
@@ -202,8 +205,14 @@ void add_train_commands(CLI::App& app) {
   CLI::App* ev = app.add_subcommand("eval", "Test loss and accuracy of a run's last checkpoint");
   ev->add_option("ID", e->id, "The run's id")->required();
   ev->add_option("--dataset", e->dataset, "Dataset to evaluate on (default: the run's)");
-  ev->add_option("--limit", e->limit, "Use N test examples (a fixed random subset)");
-  ev->add_option("--db", e->db, "Runs database");
+  ev->add_option("--limit", e->limit, "Use N test examples (a fixed random subset)")
+      ->check(CLI::Validator(
+          [](std::string& s) -> std::string {
+            int64_t v = 0;
+            return CLI::detail::lexical_cast(s, v) && v < 1 ? "expected a positive number of examples, got " + s : "";
+          },
+          ""));
+  add_db_option(*ev, e->db, "Runs database");
   ev->add_flag("--json", e->json, "Print the result as JSON");
   ev->callback([e] { run_eval(e->id, e->db, e->dataset, e->limit, e->json); });
 }

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 
@@ -39,8 +40,17 @@ class StopSignals {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_int_);
     sigaction(SIGTERM, &sa, &old_term_);
+    // A reader that goes away (`train ... | head -1`) would kill the process mid-step and leave the
+    // run 'interrupted': with SIGPIPE ignored the write fails instead, and the run stops cleanly.
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    sigaction(SIGPIPE, &ignore, &old_pipe_);
   }
-  ~StopSignals() { restore(); }
+  ~StopSignals() {
+    restore();
+    sigaction(SIGPIPE, &old_pipe_, nullptr);
+  }
   // After the first signal: a second one should end the process at once, as it normally would.
   void restore() {
     if (restored_) return;
@@ -50,7 +60,7 @@ class StopSignals {
   }
 
  private:
-  struct sigaction old_int_ {}, old_term_ {};
+  struct sigaction old_int_ {}, old_term_ {}, old_pipe_ {};
   bool restored_ = false;
 };
 
@@ -179,6 +189,23 @@ class Display {
 
 std::string database_path(const std::string& db_option) { return engine::runs::resolve_database_path(db_option); }
 
+void add_db_option(CLI::App& cmd, std::string& db, const std::string& help) {
+  cmd.add_option("--db", db, help)->check([](const std::string& path) -> std::string {
+    return path.empty() ? "an empty path; name a database file, or leave --db out for the default" : "";
+  });
+}
+
+engine::runs::RunStoreOptions reader_options(const std::string& db_option) {
+  namespace fs = std::filesystem;
+  const std::string path = database_path(db_option);
+  const std::string parent = fs::path(path).parent_path().string();
+  // access() answers EROFS on read-only media, even for root; SQLite writes the folder too
+  // (its -wal and -shm files).
+  const bool writable = fs::exists(path) && ::access(path.c_str(), W_OK) == 0 &&
+                        ::access(parent.empty() ? "." : parent.c_str(), W_OK) == 0;
+  return {.path = path, .read_only = !writable};
+}
+
 int run_in_foreground(engine::train::Trainer& trainer, OutputMode mode, const std::string& db_path) {
   StopSignals signals;
   Display display(mode, db_path);
@@ -194,12 +221,18 @@ int run_in_foreground(engine::train::Trainer& trainer, OutputMode mode, const st
     pthread_sigmask(SIG_SETMASK, &old_set, nullptr);
   }
   bool stopping = false;
+  bool stdout_closed = false;
   bool ended = false;
   while (!ended) {
     for (const Event& e : trainer.wait_events(std::chrono::milliseconds(100))) {
-      display.show(e);
+      display.show(e);  // flushes, so a closed stdout shows at once as a failed stream
       // The final status event is the last one the trainer sends.
       if (e.type == EventType::status && engine::train::is_final(e.status)) ended = true;
+    }
+    // A closed stdout is a stop request, as Ctrl-C is: a checkpoint and status 'stopped'.
+    if (!stopping && !std::cout) {
+      stopping = stdout_closed = true;
+      trainer.stop();
     }
     if (g_signal != 0 && !stopping) {
       stopping = true;
@@ -212,7 +245,8 @@ int run_in_foreground(engine::train::Trainer& trainer, OutputMode mode, const st
   trainer.join();
   switch (trainer.result().status) {
     case TrainerStatus::finished: return 0;
-    case TrainerStatus::stopped: return stopping ? 130 : 0;
+    // 141 = 128 + SIGPIPE, what a shell reports for a writer whose reader went away.
+    case TrainerStatus::stopped: return stdout_closed ? 141 : stopping ? 130 : 0;
     default: return 1;
   }
 }

@@ -114,17 +114,35 @@ RunStore::RunStore(RunStoreOptions options) : options_(std::move(options)) {
   GS_CHECK(!options_.read_only || fs::exists(path_),
            "runs database '" + path_ + "' does not exist (no run has been recorded there yet)");
   const int flags = options_.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-  if (sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
-    try {
-      detail::throw_sqlite(db_, path_, "cannot open");
-    } catch (...) {
-      sqlite3_close(db_);
-      throw;
+  auto open = [&](const std::string& name, int open_flags) {
+    if (sqlite3_open_v2(name.c_str(), &db_, open_flags, nullptr) != SQLITE_OK) {
+      try {
+        detail::throw_sqlite(db_, path_, "cannot open");
+      } catch (...) {
+        sqlite3_close(db_);
+        db_ = nullptr;
+        throw;
+      }
     }
-  }
-  try {
     sqlite3_extended_result_codes(db_, 1);
     sqlite3_busy_timeout(db_, static_cast<int>(options_.busy_timeout.count()));
+  };
+  open(path_, flags);
+  // Reading a WAL database needs its -shm file; on read-only media, where none can be created,
+  // SQLite reads the file only when told it is immutable, which it is there (no writer can be).
+  if (options_.read_only &&
+      (sqlite3_exec(db_, "PRAGMA journal_mode", nullptr, nullptr, nullptr) & 0xff) == SQLITE_CANTOPEN) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    std::string uri = "file:";
+    for (char c : path_) {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", static_cast<unsigned char>(c));
+      uri += (c == '?' || c == '#' || c == '%') ? std::string(hex) : std::string(1, c);
+    }
+    open(uri + "?immutable=1", flags | SQLITE_OPEN_URI);
+  }
+  try {
     detail::exec(db_, path_, "PRAGMA foreign_keys = ON");
     // WAL is persistent in the file; on a read-only connection the mode can only be read.
     detail::exec(db_, path_, options_.read_only ? "PRAGMA journal_mode" : "PRAGMA journal_mode = WAL");

@@ -21,11 +21,7 @@ namespace {
 constexpr double kHuge = std::numeric_limits<double>::max();
 constexpr int64_t kMaxCount = 1'000'000'000;
 
-// A JSON value as the error messages quote it (strings cut short, so fuzzed input stays readable).
-std::string shown(const json& v) {
-  std::string s = v.dump(-1, ' ', false, json::error_handler_t::replace);
-  return s.size() > 80 ? s.substr(0, 77) + "..." : s;
-}
+std::string shown(const json& v) { return shown_json(v); }
 
 std::string num(double v) {
   char buf[32];
@@ -404,6 +400,14 @@ std::string catalog_help_text() {
     out += "\n";
   }
   return out;
+}
+
+std::string shown_json(const json& v) {
+  // dump() writes a non-finite number as null, which is not what the user gave (--lr nan).
+  if (v.is_number_float() && !std::isfinite(v.get<double>()))
+    return std::isnan(v.get<double>()) ? "nan" : v.get<double>() > 0 ? "inf" : "-inf";
+  std::string s = v.dump(-1, ' ', false, json::error_handler_t::replace);
+  return s.size() > 80 ? s.substr(0, 77) + "..." : s;
 }
 
 }  // namespace engine::train

@@ -97,4 +97,8 @@ bool is_known_dataset(const std::string& name);
 // dataset with their fields and defaults.
 std::string catalog_help_text();
 
+// A JSON value as error messages quote it: strings cut short (so fuzzed input stays readable), and
+// a non-finite number as nan / inf / -inf rather than dump()'s null.
+std::string shown_json(const nlohmann::json& v);
+
 }  // namespace engine::train

@@ -39,9 +39,12 @@ std::string_view event_type_name(EventType type) {
 
 nlohmann::json to_json(const Event& e) {
   nlohmann::json metrics = nlohmann::json::object();
-  // JSON has no NaN: a diverged loss is written as null.
+  // JSON has no NaN: a diverged loss is the string "NaN" (or "Infinity", "-Infinity"), the one
+  // spelling of every JSON gradient-cli prints (app/cli/json_io.h).
   for (const auto& [name, value] : e.metrics)
-    metrics[name] = std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
+    metrics[name] = std::isnan(value)   ? nlohmann::json("NaN")
+                    : std::isinf(value) ? nlohmann::json(value > 0 ? "Infinity" : "-Infinity")
+                                        : nlohmann::json(value);
   nlohmann::json j{{"event", event_type_name(e.type)},
                    {"status", status_name(e.status)},
                    {"run", e.run_id},

@@ -29,10 +29,7 @@ std::string join(const std::vector<std::string>& v) {
 }
 
 // A JSON value as the error messages quote it (strings cut short, so fuzzed input stays readable).
-std::string shown(const json& v) {
-  std::string s = v.dump(-1, ' ', false, json::error_handler_t::replace);
-  return s.size() > 80 ? s.substr(0, 77) + "..." : s;
-}
+std::string shown(const json& v) { return shown_json(v); }
 
 // Reads the fields of one JSON object, each error naming "<prefix><field>".
 class Fields {
@@ -248,9 +245,28 @@ json resolve_model_spec(const std::string& model) {
   GS_CHECK(in, "model: cannot open '" + model + "'");
   std::stringstream text;
   text << in.rdbuf();
-  json spec = json::parse(text.str(), nullptr, false);
-  GS_CHECK(!spec.is_discarded(), "model: '" + model + "' is not valid JSON");
-  return spec;
+  return parse_json_document(text.str(), "model: '" + model + "'");
+}
+
+json parse_json_document(std::string_view text, const std::string& what) {
+  try {
+    return json::parse(text.begin(), text.end());
+  } catch (const json::parse_error& e) {
+    // e.byte is the 1-based count of bytes read when the parser stopped (one past the end at an
+    // unexpected end of input).
+    const size_t at = std::min<size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
+    const std::string_view before = text.substr(0, at);
+    const size_t line = 1 + static_cast<size_t>(std::count(before.begin(), before.end(), '\n'));
+    const size_t line_start = before.rfind('\n') == std::string_view::npos ? 0 : before.rfind('\n') + 1;
+    // "[json.exception.parse_error.101] parse error at line 1, column 2: syntax error ..." -> "syntax error ..."
+    std::string why = e.what();
+    if (const size_t p = why.find("parse error"); p != std::string::npos) {
+      const size_t colon = why.find(": ", p);
+      if (colon != std::string::npos) why = why.substr(colon + 2);
+    }
+    throw Error(what + ":" + std::to_string(line) + ":" + std::to_string(at - line_start + 1) +
+                ": not valid JSON: " + why);
+  }
 }
 
 RunConfig RunConfig::from_json(const json& j) {
@@ -299,13 +315,7 @@ RunConfig RunConfig::from_json(const json& j) {
 }
 
 RunConfig RunConfig::from_json_text(std::string_view text) {
-  json j;
-  try {
-    j = json::parse(text.begin(), text.end());
-  } catch (const json::exception& e) {
-    throw Error(std::string("run config: not valid JSON: ") + e.what());
-  }
-  return from_json(j);
+  return from_json(parse_json_document(text, "run config"));
 }
 
 json RunConfig::to_json() const {

@@ -97,6 +97,10 @@ struct RunConfig {
 
 // "builtin:mlp" → the built-in spec, "FILE.json" → that file's spec; errors name the file.
 nlohmann::json resolve_model_spec(const std::string& model);
+
+// Parses a JSON document; a syntax error is an Error "WHAT:LINE:COLUMN: not valid JSON: why",
+// LINE:COLUMN (1-based, columns in bytes) being where the parser stopped.
+nlohmann::json parse_json_document(std::string_view text, const std::string& what);
 // The learning rate an update multiplies by when `count` updates came before it (optax's count:
 // the first step uses count 0), in float32 as the optimizer computes it.
 double learning_rate_at(const optim::ScalarOrSchedule& lr, int64_t count);

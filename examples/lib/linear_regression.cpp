@@ -4,7 +4,8 @@
 // input, MSE loss and value_and_grad, trained three ways: plain gradient descent through
 // tree_map, optim::adam, and a TrainState whose whole step is jitted.
 // Part 2 (Flax basics): W (10x5), b (5) and 20 noisy samples drawn from PRNGKey(0) with split
-// keys, the loss mean(½‖y − ŷ‖²), and 101 steps of gradient descent with lr 0.3.
+// keys, the loss mean(½‖y − ŷ‖²), and 101 steps of gradient descent with lr 0.3; "Loss step i"
+// is the loss after step i's update.
 #include <cmath>
 #include <cstdio>
 
@@ -128,11 +129,14 @@ void matrix_version(int steps) {
   std::printf("Parameter shapes: %s\n", tree_shapes_str(params).c_str());
   auto loss_and_grad = jit(value_and_grad(loss));
   const double learning_rate = 0.3;
-  double last = 0;
+  double last = loss(params).item();
+  std::printf("Initial loss: %.8g\n", last);
+  // As in the tutorial's loop, "Loss step i" is the loss of the params that step i's update made
+  // (value_and_grad's value is the loss before the update, one step behind).
   for (int i = 0; i < steps; ++i) {
     PyTree out = loss_and_grad(params);
-    last = out[0].leaf().item();
     params = tree_map([&](const Tensor& p, const Tensor& g) { return p - learning_rate * g; }, params, out[1]);
+    if (i % 5 == 0 || i == steps - 1) last = loss(params).item();
     if (i % 5 == 0) std::printf("Loss step %3d: %.8g\n", i, last);
   }
   // How far the fit is from the parameters the data was drawn from.

@@ -34,12 +34,17 @@ const Example& find_example(const std::string& name) {
 }
 
 void add_example_flags(CLI::App& app, ExampleOptions& options) {
-  app.add_option("--epochs", options.epochs, "Epochs to train (default: the tutorial's)")
-      ->check(CLI::PositiveNumber);
-  app.add_option("--limit", options.limit, "Use only the first N examples of each split")
-      ->check(CLI::PositiveNumber);
+  // CLI::PositiveNumber's message spells out DBL_MAX ("not in range 0.000000 to 1797693...").
+  const CLI::Validator positive(
+      [](std::string& text) -> std::string {
+        double v = 0;
+        return CLI::detail::lexical_cast(text, v) && !(v > 0) ? "expected a positive number, got " + text : "";
+      },
+      "POSITIVE");
+  app.add_option("--epochs", options.epochs, "Epochs to train (default: the tutorial's)")->check(positive);
+  app.add_option("--limit", options.limit, "Use only the first N examples of each split")->check(positive);
   app.add_option("--steps", options.steps, "At most N training steps per epoch (regression: N steps)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive);
   app.add_option("--min-accuracy", options.min_accuracy,
                  "Fail (exit 1) when the final test accuracy is below this")
       ->check(CLI::Range(0.0, 1.0));

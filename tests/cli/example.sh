@@ -16,6 +16,15 @@ expect_rc() {
 
 expect_rc "linear regression converges" 0 'TrainState: W = 2\.0[0-9]*|TrainState: W = 1\.99' -- example linear_regression
 expect_rc "the 10x5 fit runs the steps asked" 0 'Loss step  30:' -- example linear_regression --steps 31
+# "Loss step i" is the loss after step i's update, as in the tutorial (#24): step 0's is already
+# below the initial loss, and the last line printed is the final loss.
+init=$(sed -n 's/^Initial loss: //p' "$tmp/out")
+step0=$(sed -n 's/^Loss step   0: //p' "$tmp/out")
+step30=$(sed -n 's/^Loss step  30: //p' "$tmp/out")
+final=$(sed -n 's/^Final loss \([^;]*\);.*/\1/p' "$tmp/out")
+awk -v s="$step0" -v i="$init" 'BEGIN { exit !(s != "" && i != "" && s + 0 < i + 0) }' ||
+  fail "Loss step 0 ($step0) is not after the first update (initial loss $init)"
+[[ -n $step30 && $step30 == "$final" ]] || fail "Loss step 30 ($step30) is not the final loss ($final)"
 expect_rc "too few steps do not converge" 1 'the 10x5 fit did not converge' -- example linear_regression --steps 11
 expect_rc "a short MLP run learns" 0 'Test set accuracy 0\.[5-9]' -- example mnist_mlp --epochs 1 --limit 1000
 expect_rc "an accuracy it cannot reach fails" 1 'below --min-accuracy' -- example mnist_mlp --epochs 1 --limit 320 --steps 2 --min-accuracy 0.99

@@ -61,10 +61,30 @@ expect_error "random with a shape beyond memory" "--shape" -- random normal --ke
 
 # ---- zero-size and non-finite values work
 expect_output "grad over an empty vector" '"grad": {"x": []}' -- grad 'sum(x * x)' --at 'x=[]'
-expect_output "exp of a huge exponent is inf, not a crash" '{"out": Infinity, "grad": {"x": [Infinity]}}' \
+expect_output "exp of a huge exponent is inf, not a crash" '{"out": "Infinity", "grad": {"x": ["Infinity"]}}' \
   -- grad 'sum(exp(x))' --at 'x=[1000]'
-expect_output "a number beyond float range reads as inf (as Python's json does)" '"out": Infinity' \
+expect_output "a number beyond float range reads as inf (as Python's json does)" '"out": "Infinity"' \
   -- grad 'sum(x)' --at 'x=[1e99999]'
+
+# ---- strict JSON (#24): non-finite numbers are the strings "NaN", "Infinity", "-Infinity", never
+# bare NaN / Infinity / nan, which strict parsers refuse; those strings read back as values.
+expect_strict_json() {
+  local desc="$1" want="$2" got
+  shift 3
+  got=$("$cli" "$@" 2>"$tmp/err") || { fail "$desc: exit $?: $(head -c 300 "$tmp/err")"; return; }
+  python3 -c 'import json, sys
+def bare(c): sys.exit("bare " + c)
+json.loads(sys.argv[1], parse_constant=bare)' "$got" || fail "$desc: not strict JSON: ${got:0:300}"
+  [[ "$got" == *"$want"* ]] || fail "$desc: stdout lacks '$want': ${got:0:300}"
+}
+expect_strict_json "grad with NaN and infinities" '{"out": "NaN", "grad": {"x": ["Infinity", -1, 1]}}' \
+  -- grad 'sum(log(x))' --at 'x=[0,-1,1]'
+expect_strict_json "jvp of -inf" '"tangent": "-Infinity"' -- jvp 'log(x)' --at x=0 --tangent x=-1
+expect_strict_json "random uniform --minval nan" '["NaN","NaN"]' -- random uniform --key 0,0 --minval nan --shape 2
+expect_strict_json "random uniform in f64 up to inf" '"Infinity"' \
+  -- random uniform --key 0,0 --minval 0 --maxval inf --dtype f64 --shape 3
+expect_strict_json "the strings read back" '{"out": "NaN", "grad": {"x": [1, 1, 1]}}' \
+  -- grad 'sum(x)' --at 'x=["NaN","Infinity",1]'
 
 # ---- malformed values
 expect_error "deeply nested --at array" "nested more than" -- grad 'sum(x)' --at "x=$(repeat '[' 50000)1$(repeat ']' 50000)"

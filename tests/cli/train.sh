@@ -65,11 +65,44 @@ check "runs metrics" '^32 +2 +train/loss +[0-9.]+' "$metrics"
 csv=$("$cli" runs metrics 1 --db "$db" --csv)
 check "runs metrics --csv header" '^step,epoch,name,value,wall_time$' "$(head -n 1 <<<"$csv")"
 check "runs metrics --csv row" '^32,2,test/loss,[0-9.e-]+,[0-9.e-]+$' "$csv"
+# --name prints every digit, as the full listing does (#24): the very value of the CSV row.
+name_loss=$(awk '$1 == 32 { print $4 }' <<<"$metrics")
+csv_loss=$(grep -E '^32,2,train/loss,' <<<"$csv" | cut -d, -f4)
+python3 -c 'import sys; sys.exit(float(sys.argv[1]) != float(sys.argv[2]))' "$name_loss" "$csv_loss" ||
+  fail "runs metrics --name rounds: $name_loss, the full listing has $csv_loss"
 compare=$("$cli" runs compare 1 2 --db "$db")
 check "runs compare" '^test/loss +[0-9.e-]+ +[0-9.e-]+' "$compare"
 "$cli" runs rename 1 renamed --db "$db" >/dev/null || fail "rename"
 "$cli" runs tag 1 keep --db "$db" >/dev/null || fail "tag"
 check "rename and tag" '^1 +renamed +finished .* keep$' "$("$cli" runs list --db "$db")"
+
+# --- commands that only read never create a database nor its folder (#24)
+err=$("$cli" runs list --db "$tmp/typo/runs.db" 2>&1) && fail "runs list of a missing database succeeded"
+check "a missing database is named" "'$tmp/typo/runs.db' does not exist" "$err"
+[[ -e $tmp/typo ]] && fail "runs list --db typo/runs.db created $tmp/typo"
+HOME=$tmp/home XDG_DATA_HOME='' GS_DB='' "$cli" runs show 1 >/dev/null 2>&1 && fail "runs show of no database succeeded"
+[[ -e $tmp/home ]] && fail "runs show created the default database under $tmp/home"
+for cmd in "runs list" "runs show 1" "train --model builtin:mlp" "eval 1"; do
+  # (a private HOME: before #24 these opened, and created, the default database)
+  # shellcheck disable=SC2086
+  err=$(HOME=$tmp/home XDG_DATA_HOME='' GS_DB='' "$cli" $cmd --db '' 2>&1)
+  rc=$?
+  [[ $rc -eq 2 && $err == *"--db: an empty path"* ]] || fail "$cmd --db '': exit $rc, want 2 naming --db: $err"
+done
+# On read-only media (a read-only bind mount, where this runs as root) readers open the database
+# read-only rather than failing on journal_mode = WAL.
+mkdir -p "$tmp/media" "$tmp/ro" && cp "$db" "$tmp/media/runs.db"
+if unshare -m true 2>/dev/null; then
+  ro_out=$(unshare -m sh -c 'mount --bind "$1/media" "$1/ro" && mount -o remount,bind,ro "$1/ro" || exit 99
+    "$2" runs list --db "$1/ro/runs.db" && "$2" runs show 1 --db "$1/ro/runs.db" --json &&
+    "$2" runs metrics 1 --db "$1/ro/runs.db" --name train/loss && "$2" runs compare 1 2 --db "$1/ro/runs.db"' \
+    sh "$tmp" "$cli" 2>&1)
+  rc=$?
+  if [[ $rc -ne 99 ]]; then
+    [[ $rc -eq 0 ]] || fail "readers on read-only media: exit $rc: ${ro_out:0:300}"
+    check "runs list on read-only media" '^1 +renamed +finished' "$ro_out"
+  fi
+fi
 
 # --- eval from the checkpoint: the same test loss as the run reported
 eval_out=$("$cli" eval 1 --db "$db")
@@ -106,6 +139,18 @@ check "resumed run finished" "^$id +interrupted +finished" "$("$cli" runs list -
 steps=$("$cli" runs metrics "$id" --db "$db" --name train/loss | tail -n +2 | wc -l)
 [[ $steps -eq 20000 ]] || fail "the resumed run has $steps train/loss rows, not 20000 (one per step)"
 
+# --- a closed stdout (`| head -1`) stops the run as Ctrl-C does: a checkpoint and status 'stopped'
+# (#24; SIGPIPE killed it mid-step, leaving it 'interrupted')
+"$cli" train --model "$tmp/lin.json" --dataset synthetic-regression:4000 --batch 4 --epochs 20 \
+  --log-every 1 --db "$db" --name piped --json | head -n 1 >"$tmp/first"
+rc=${PIPESTATUS[0]}
+first=$(cat "$tmp/first")
+[[ $rc -eq 141 ]] || fail "train | head -1 exited $rc, not 141 (128 + SIGPIPE)"
+pid=$(grep -oE '"run":[0-9]+' <<<"$first" | cut -d: -f2)
+piped=$("$cli" runs show "$pid" --db "$db" --json)
+check "a closed stdout stops the run" '"status":"stopped"' "$piped"
+check "a closed stdout checkpoints the run" '"checkpoints":\[\{"created"' "$piped"
+
 # --- delete removes the run and its checkpoint files
 ckpt=$("$cli" runs show 2 --db "$db" --json | grep -oE '"path":"[^"]+"' | head -n 1 | cut -d'"' -f4)
 [[ -f $ckpt ]] || fail "checkpoint file of run 2 missing: $ckpt"
@@ -125,13 +170,49 @@ check "help optimizer field" '^      weight_decay = 0.0001  \(a number >= 0\)' "
 check "help schedules" '^  warmup_cosine_decay: ' "$help"
 check "help datasets" '^  fashion-mnist: .*10 classes' "$help"
 err=$("$cli" train --dataset fashion-mnist --db "$db" 2>&1 >/dev/null)
-check "missing model" '^error: --model is required' "$err"
+[[ $? -eq 2 ]] || fail "a missing --model should be a usage error (exit 2)"
+check "missing model" '^--model is required' "$err"
 err=$("${train[@]}" --optimizer adam --momentum 0.9 2>&1 >/dev/null)
 check "momentum with adam" "^error: optimizer.momentum: unknown field" "$err"
 err=$("$cli" train --model builtin:mlp --dataset synthetic-regression --db "$db" 2>&1 >/dev/null)
 check "model/data mismatch" "input_shape \\(28, 28, 1\\) does not match dataset" "$err"
 "$cli" train --epochs x >/dev/null 2>&1
 [[ $? -eq 2 ]] || fail "a non-number --epochs should be a usage error (exit 2)"
+# Usage errors and ranges (#24): text beyond 64 bits is not clamped, empty names and tags, a
+# missing tag, a non-finite --lr and unknown command words are named plainly.
+# expect_exit DESCRIPTION RC PATTERN -- ARGS...: exit status RC and PATTERN (grep -E) in stderr.
+expect_exit() {
+  local desc="$1" want_rc="$2" pattern="$3" err rc
+  shift 4
+  err=$("$cli" "$@" 2>&1 >/dev/null)
+  rc=$?
+  [[ $rc -eq $want_rc ]] || fail "$desc: exit $rc, want $want_rc: ${err:0:300}"
+  check "$desc" "$pattern" "$err"
+}
+big=99999999999999999999
+expect_exit "--seed beyond 64 bits" 2 "^--seed: $big is out of range" -- "${train[@]:1}" --seed $big
+expect_exit "a run id beyond 64 bits" 2 "^ID: $big is out of range" -- runs show $big --db "$db"
+expect_exit "run ids beyond 64 bits" 2 "^IDS: $big is out of range" -- runs compare 1 $big --db "$db"
+expect_exit "example --seed beyond 64 bits" 2 "^--seed: $big is out of range" -- example linear_regression --seed $big
+expect_exit "eval --limit -1" 2 '^--limit: expected a positive number of examples, got -1' -- eval 1 --limit -1 --db "$db"
+expect_exit "untag a tag the run lacks" 1 "^error: run 1 has no tag 'nope' \\(its tags: \\[\"keep\"\\]\\)" \
+  -- runs tag 1 nope --remove --db "$db"
+expect_exit "an empty tag" 2 '^TAG: a tag cannot be empty' -- runs tag 1 '' --db "$db"
+expect_exit "an empty name" 2 "^NAME: a run's name cannot be empty" -- runs rename 1 '' --db "$db"
+check "the run keeps its name" '^1 +renamed ' "$("$cli" runs list --db "$db")"
+expect_exit "example --epochs 0" 2 '^--epochs: expected a positive number, got 0$' -- example mnist_mlp --epochs 0
+expect_exit "--lr nan" 1 '^error: optimizer.lr: expected a positive number, got nan$' -- "${train[@]:1}" --lr nan
+expect_exit "an unknown command" 2 "^unknown command 'frobnicate'; the commands are: random, .*, runs$" -- frobnicate
+expect_exit "an unknown runs command" 2 "^unknown command 'runs frobnicate'; the commands are: list, show, .*, tag$" \
+  -- runs frobnicate
+expect_exit "train without arguments" 2 '^--model is required' -- train
+printf '{"epochs": 2,\n "batch_size": }\n' >"$tmp/bad.json"
+expect_exit "--config JSON errors give line:column" 1 \
+  "^error: --config: '$tmp/bad.json':2:16: not valid JSON: syntax error while parsing value - unexpected '}'" \
+  -- train --config "$tmp/bad.json" --db "$db"
+printf '{"name": "x", "input_shape": [10],\n "layers": [\n   {"type": dense}]}\n' >"$tmp/bad_model.json"
+expect_exit "--model JSON errors give line:column" 1 "^error: model: '$tmp/bad_model.json':3:13: not valid JSON" \
+  -- train --model "$tmp/bad_model.json" --dataset synthetic-regression:64 --db "$db"
 runs_after=$("$cli" runs list --db "$db" --json | grep -o '"id"' | wc -l)
 [[ $runs_before -eq $runs_after ]] || fail "refused configs created runs ($runs_before -> $runs_after)"
 check "unknown run" "no run with id 99" "$("$cli" runs show 99 --db "$db" 2>&1)"

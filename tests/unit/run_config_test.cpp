@@ -160,8 +160,13 @@ class RunConfigTest : public QObject {
   }
 
   void textErrorsAreEngineErrors() {
-    QVERIFY(error_of([] { RunConfig::from_json_text("{\"model\": "); }).starts_with("run config: not valid JSON"));
-    QVERIFY(error_of([] { RunConfig::from_json_text(""); }).starts_with("run config: not valid JSON"));
+    // Syntax errors give the line:column where the parser stopped (#24).
+    QCOMPARE(error_of([] { RunConfig::from_json_text("{\"model\": "); }),
+             std::string("run config:1:11: not valid JSON: syntax error while parsing value - unexpected end of "
+                         "input; expected '[', '{', or a literal"));
+    QVERIFY(error_of([] { RunConfig::from_json_text(""); }).starts_with("run config:1:1: not valid JSON: "));
+    QVERIFY(error_of([] { RunConfig::from_json_text("{\"epochs\": 1,\n  \"lr\": ]}"); })
+                .starts_with("run config:2:9: not valid JSON: syntax error while parsing value - unexpected ']'"));
     // Every prefix of a valid config, and a few byte flips: success or engine::Error, nothing else.
     const std::string text = base().dump();
     int errors = 0;

@@ -319,6 +319,19 @@ class TrainerTest : public QObject {
     QCOMPARE(to_json(ev[1])["phase"], json("loading data"));
   }
 
+  // Strict JSON has no NaN: a non-finite metric is one of the strings gradient-cli prints for them
+  // everywhere (#24), not null, which would not say which one it was.
+  void nonFiniteMetricsAreJsonStrings() {
+    Event e;
+    e.type = EventType::step;
+    e.metrics = {{"a", std::nan("")}, {"b", INFINITY}, {"c", -INFINITY}, {"d", 0.5}};
+    const json m = to_json(e)["metrics"];
+    QCOMPARE(m["a"], json("NaN"));
+    QCOMPARE(m["b"], json("Infinity"));
+    QCOMPARE(m["c"], json("-Infinity"));
+    QCOMPARE(m["d"], json(0.5));
+  }
+
   // Step events carry the learning rate the optimizer used for the step just taken: optax's
   // schedule at count = step - 1, in float32; the same numbers go to the store as
   // train/learning_rate.
