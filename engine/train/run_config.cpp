@@ -248,24 +248,44 @@ json resolve_model_spec(const std::string& model) {
   return parse_json_document(text.str(), "model: '" + model + "'");
 }
 
+namespace {
+
+// "file:line:column: " for a byte offset into text (0-based, clamped to the end).
+std::string position_in(std::string_view text, size_t at, const std::string& what) {
+  at = std::min(at, text.size());
+  const std::string_view before = text.substr(0, at);
+  const size_t line = 1 + static_cast<size_t>(std::count(before.begin(), before.end(), '\n'));
+  const size_t line_start = before.rfind('\n') == std::string_view::npos ? 0 : before.rfind('\n') + 1;
+  return what + ":" + std::to_string(line) + ":" + std::to_string(at - line_start + 1) + ": ";
+}
+
+// nlohmann's message without its "[json.exception.X] parse error at line 1, column 2: " prefix.
+std::string json_reason(const std::string& message) {
+  std::string why = message;
+  if (const size_t close = why.find("] "); why.rfind("[json.exception.", 0) == 0 && close != std::string::npos)
+    why = why.substr(close + 2);
+  if (why.rfind("parse error", 0) == 0)
+    if (const size_t colon = why.find(": "); colon != std::string::npos) why = why.substr(colon + 2);
+  return why;
+}
+
+}  // namespace
+
 json parse_json_document(std::string_view text, const std::string& what) {
   try {
     return json::parse(text.begin(), text.end());
   } catch (const json::parse_error& e) {
     // e.byte is the 1-based count of bytes read when the parser stopped (one past the end at an
     // unexpected end of input).
-    const size_t at = std::min<size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
-    const std::string_view before = text.substr(0, at);
-    const size_t line = 1 + static_cast<size_t>(std::count(before.begin(), before.end(), '\n'));
-    const size_t line_start = before.rfind('\n') == std::string_view::npos ? 0 : before.rfind('\n') + 1;
-    // "[json.exception.parse_error.101] parse error at line 1, column 2: syntax error ..." -> "syntax error ..."
-    std::string why = e.what();
-    if (const size_t p = why.find("parse error"); p != std::string::npos) {
-      const size_t colon = why.find(": ", p);
-      if (colon != std::string::npos) why = why.substr(colon + 2);
-    }
-    throw Error(what + ":" + std::to_string(line) + ":" + std::to_string(at - line_start + 1) +
-                ": not valid JSON: " + why);
+    throw Error(position_in(text, e.byte == 0 ? 0 : e.byte - 1, what) + "not valid JSON: " + json_reason(e.what()));
+  } catch (const json::out_of_range& e) {
+    // A number beyond double ("1e500") is out_of_range.406 and carries no offset; its message
+    // quotes the number, so point at the first place it appears.
+    const std::string why = json_reason(e.what());
+    const size_t q = why.find('\'');
+    const std::string number = q == std::string::npos ? "" : why.substr(q + 1, why.find('\'', q + 1) - q - 1);
+    const size_t at = number.empty() ? std::string_view::npos : text.find(number);
+    throw Error((at == std::string_view::npos ? what + ": " : position_in(text, at, what)) + "not valid JSON: " + why);
   }
 }
 

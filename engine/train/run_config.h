@@ -99,7 +99,8 @@ struct RunConfig {
 nlohmann::json resolve_model_spec(const std::string& model);
 
 // Parses a JSON document; a syntax error is an Error "WHAT:LINE:COLUMN: not valid JSON: why",
-// LINE:COLUMN (1-based, columns in bytes) being where the parser stopped.
+// LINE:COLUMN (1-based, columns in bytes) being where the parser stopped, or where a number too
+// large for a double ("1e500") starts.
 nlohmann::json parse_json_document(std::string_view text, const std::string& what);
 // The learning rate an update multiplies by when `count` updates came before it (optax's count:
 // the first step uses count 0), in float32 as the optimizer computes it.

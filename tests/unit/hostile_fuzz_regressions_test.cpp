@@ -153,6 +153,13 @@ class HostileFuzzRegressionsTest : public QObject {
                      }),
                      "a window of 1099511627776 taps over 4 outputs needs a larger index table than the array limit allows"));
   }
+
+  void numberOverflowIsAnEngineError() {
+    // fuzz run_config: "terminate called after throwing ... out_of_range" for a number beyond
+    // double ("1e500"), which nlohmann reports as out_of_range.406, not parse_error.
+    QVERIFY(contains(outcome([] { fuzz::run_config(R"({"model": "builtin:mlp", "epochs": 1e999})"); }),
+                     "run config:1:36: not valid JSON: number overflow parsing '1e999'"));
+  }
 };
 
 QTEST_APPLESS_MAIN(HostileFuzzRegressionsTest)

@@ -167,6 +167,9 @@ class RunConfigTest : public QObject {
     QVERIFY(error_of([] { RunConfig::from_json_text(""); }).starts_with("run config:1:1: not valid JSON: "));
     QVERIFY(error_of([] { RunConfig::from_json_text("{\"epochs\": 1,\n  \"lr\": ]}"); })
                 .starts_with("run config:2:9: not valid JSON: syntax error while parsing value - unexpected ']'"));
+    // A number beyond double is nlohmann's out_of_range, not parse_error (found by fuzzing).
+    QCOMPARE(error_of([] { RunConfig::from_json_text("{\"epochs\": 1,\n \"seed\": -1e500}"); }),
+             std::string("run config:2:10: not valid JSON: number overflow parsing '-1e500'"));
     // Every prefix of a valid config, and a few byte flips: success or engine::Error, nothing else.
     const std::string text = base().dump();
     int errors = 0;

@@ -23,6 +23,7 @@
 
 #include "engine/nn/layer_catalog.h"
 #include "engine/nn/model_spec.h"
+#include "engine/train/run_config.h"
 #include "widgets/common/controls.h"
 #include "widgets/common/qt_convert.h"
 #include "widgets/model_builder/block_diagram_view.h"
@@ -283,9 +284,9 @@ QString ModelBuilderPanel::loadFile(const QString& path) {
   const QByteArray bytes = f.readAll();
   json spec;
   try {
-    spec = json::parse(bytes.toStdString());
-  } catch (const json::exception& e) {
-    return tr("%1 is not valid JSON: %2").arg(path, qstr(e.what()));
+    spec = engine::train::parse_json_document(bytes.toStdString(), path.toStdString());
+  } catch (const engine::Error& e) {
+    return qstr(e.what());  // "PATH:LINE:COLUMN: not valid JSON: why"
   }
   if (!spec.is_object()) return tr("%1 is not a model spec: it must be a JSON object").arg(path);
   // Problems of the spec as a whole cannot be fixed here; a layer's can, so those load and show.

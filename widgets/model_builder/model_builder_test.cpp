@@ -439,7 +439,7 @@ class ModelBuilderTest : public QObject {
     const json before = b.spec();
     const QString bad = write("bad.json", "{\"layers\": [");
     QString error = b.loadFile(bad);
-    QVERIFY2(error.startsWith(bad + " is not valid JSON"), qPrintable(error));
+    QVERIFY2(error.startsWith(bad + ":1:13: not valid JSON"), qPrintable(error));
     error = b.loadFile(write("list.json", "[1, 2]"));
     QVERIFY2(error.contains("list.json is not a model spec"), qPrintable(error));
     error = b.loadFile(write("layers.json", "{\"layers\": 3}"));
