@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/core/strings.h"
 #include "engine/nn/activation.h"
 #include "engine/nn/batch_norm.h"
 #include "engine/nn/conv.h"
@@ -22,12 +23,6 @@ std::vector<LayerDef> make_catalog() {
                              avg_pool_def(), max_pool_def(), flatten_def()};
   for (LayerDef& a : activation_defs()) rows.push_back(std::move(a));
   return rows;
-}
-
-std::string join(const std::vector<std::string>& v, const std::string& sep = ", ") {
-  std::string out;
-  for (const std::string& s : v) out += (out.empty() ? "" : sep) + s;
-  return out;
 }
 
 std::string fmt(double d) {

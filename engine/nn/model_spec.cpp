@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/core/strings.h"
 #include "engine/nn/layer_catalog.h"
 
 namespace engine::nn {
@@ -9,12 +10,6 @@ namespace engine::nn {
 namespace {
 
 using json = nlohmann::json;
-
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const std::string& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
 
 }  // namespace
 

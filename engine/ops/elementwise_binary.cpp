@@ -233,7 +233,7 @@ constexpr PrimitiveRules predicate(std::string_view name, ShapeRule shape = comp
           .batch = elementwise_batch_rule<Id>, .missing_reason = "boolean or integer valued"};
 }
 
-const std::array kRules = {
+const std::array kBinaryRules = {
     PrimitiveRules{.id = P::add, .name = "add", .shape = elementwise_shape,
                    .impl = binary_kernel<FN2(add_of(a, b))>, .jvp = linear_jvp_rule<P::add>,
                    .transpose = add_transpose, .batch = elementwise_batch_rule<P::add>},
@@ -281,6 +281,6 @@ const std::array kRules = {
 
 }  // namespace
 
-std::span<const PrimitiveRules> elementwise_binary_rules() { return kRules; }
+std::span<const PrimitiveRules> elementwise_binary_rules() { return kBinaryRules; }
 
 }  // namespace engine

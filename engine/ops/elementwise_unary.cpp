@@ -117,7 +117,7 @@ constexpr PrimitiveRules piecewise_constant(std::string_view name, ShapeRule sha
 
 #define FN(expr) ([](auto v) { using T = decltype(v); (void)sizeof(T); return expr; })
 
-const std::array kRules = {
+const std::array kUnaryRules = {
     PrimitiveRules{.id = P::neg, .name = "neg", .shape = elementwise_shape,
                    .impl = unary_kernel<FN(neg_of(v))>, .jvp = linear_jvp_rule<P::neg>,
                    .transpose = neg_transpose, .batch = elementwise_batch_rule<P::neg>},
@@ -158,6 +158,6 @@ const std::array kRules = {
 
 }  // namespace
 
-std::span<const PrimitiveRules> elementwise_unary_rules() { return kRules; }
+std::span<const PrimitiveRules> elementwise_unary_rules() { return kUnaryRules; }
 
 }  // namespace engine

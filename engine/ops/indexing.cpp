@@ -332,7 +332,7 @@ BatchResult iota_batch(std::span<const Tensor>, std::span<const int>, const Para
   return {bind(P::iota, {}, p), {kNotMapped}};
 }
 
-const std::array kRules = {
+const std::array kIndexingRules = {
     PrimitiveRules{.id = P::iota, .name = "iota", .shape = iota_shape, .impl = iota_kernel,
                    .jvp = zero_jvp<P::iota>, .batch = iota_batch,
                    .missing_reason = "no operands; not linear"},
@@ -349,7 +349,7 @@ const std::array kRules = {
 
 }  // namespace
 
-std::span<const PrimitiveRules> indexing_rules() { return kRules; }
+std::span<const PrimitiveRules> indexing_rules() { return kIndexingRules; }
 
 Tensor slice(const Tensor& x, IntList start, IntList limit, IntList strides) {
   if (strides.empty()) strides.assign(start.size(), 1);

@@ -210,7 +210,7 @@ std::pair<Tensors, std::vector<int>> reduce_batch_rule(std::span<const Tensor> a
   return reduce_batch(Id, a, d, p);
 }
 
-const std::array kRules = {
+const std::array kReductionRules = {
     PrimitiveRules{.id = P::reduce_sum, .name = "reduce_sum", .shape = reduce_shape,
                    .impl = reduce_kernel<Reducer::sum>, .jvp = linear_jvp_rule<P::reduce_sum>,
                    .transpose = reduce_sum_transpose, .batch = reduce_batch_rule<P::reduce_sum>},
@@ -259,7 +259,7 @@ Tensor as_float(const Tensor& x) { return is_floating(x.dtype()) ? x : astype(x,
 
 }  // namespace
 
-std::span<const PrimitiveRules> reduction_rules() { return kRules; }
+std::span<const PrimitiveRules> reduction_rules() { return kReductionRules; }
 
 Tensor sum(const Tensor& x) { return sum(x, all_axes(x)); }
 // jnp.sum and jnp.prod of booleans count: they convert to int32 first (as JAX's jaxpr shows).

@@ -156,7 +156,7 @@ std::pair<Tensors, std::vector<int>> squeeze_batch(std::span<const Tensor> a, st
   return {{squeeze(x, shifted(p.ints("dimensions")))}, {0}};
 }
 
-const std::array kRules = {
+const std::array kShapeRules = {
     PrimitiveRules{.id = P::reshape, .name = "reshape", .shape = reshape_shape, .impl = reshape_kernel,
                    .jvp = linear_jvp_rule<P::reshape>, .transpose = reshape_transpose,
                    .batch = reshape_batch},
@@ -173,7 +173,7 @@ const std::array kRules = {
 
 }  // namespace
 
-std::span<const PrimitiveRules> shape_rules() { return kRules; }
+std::span<const PrimitiveRules> shape_rules() { return kShapeRules; }
 
 Tensor reshape(const Tensor& x, Shape shape) {
   int infer = -1;

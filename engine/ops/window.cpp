@@ -296,7 +296,7 @@ std::pair<Tensors, std::vector<int>> select_batch(std::span<const Tensor> a, std
           {0}};
 }
 
-const std::array kRules = {
+const std::array kWindowRules = {
     PrimitiveRules{.id = P::reduce_window_sum,
                    .name = "reduce_window_sum",
                    .shape = reduce_window_shape,
@@ -382,7 +382,7 @@ Tensor pool(P prim, const Tensor& x, const IntList& window_shape, IntList stride
 }  // namespace
 
 std::span<const PrimitiveRules> window_rules() {
-  return kRules;
+  return kWindowRules;
 }
 
 Tensor reduce_window_sum(const Tensor& x, IntList window_dimensions, IntList window_strides,

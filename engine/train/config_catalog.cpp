@@ -19,9 +19,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr double kHuge = std::numeric_limits<double>::max();
-constexpr int64_t kMaxCount = 1'000'000'000;
-
-std::string shown(const json& v) { return shown_json(v); }
 
 std::string num(double v) {
   char buf[32];
@@ -48,7 +45,7 @@ FieldSpec unit_interval(std::string name, double def, std::string doc) {  // [0,
 }
 FieldSpec count(std::string name, int64_t def, int64_t lo, std::string doc) {
   return {.name = std::move(name), .kind = FieldKind::integer, .default_value = def, .min = double(lo),
-          .max = double(kMaxCount), .doc = std::move(doc)};
+          .max = double(kMaxConfigCount), .doc = std::move(doc)};
 }
 FieldSpec flag(std::string name, bool def, std::string doc) {
   return {.name = std::move(name), .kind = FieldKind::boolean, .default_value = def, .doc = std::move(doc)};
@@ -91,7 +88,7 @@ std::string FieldSpec::expected() const {
 }
 
 json FieldSpec::parse(const json& v, const std::string& prefix) const {
-  auto fail = [&]() -> json { throw Error(prefix + name + ": expected " + expected() + ", got " + shown(v)); };
+  auto fail = [&]() -> json { throw Error(prefix + name + ": expected " + expected() + ", got " + shown_json(v)); };
   switch (kind) {
     case FieldKind::boolean:
       if (!v.is_boolean()) fail();

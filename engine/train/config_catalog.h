@@ -97,6 +97,10 @@ bool is_known_dataset(const std::string& name);
 // dataset with their fields and defaults.
 std::string catalog_help_text();
 
+// The largest count a config field takes (steps, limits, intervals): more than any run needs,
+// small enough that sums and products of counts stay far inside int64.
+inline constexpr int64_t kMaxConfigCount = 1'000'000'000;
+
 // A JSON value as error messages quote it: strings cut short (so fuzzed input stays readable), and
 // a non-finite number as nan / inf / -inf rather than dump()'s null.
 std::string shown_json(const nlohmann::json& v);

@@ -11,6 +11,7 @@
 
 #include "engine/backend/backend.h"
 #include "engine/core/error.h"
+#include "engine/core/strings.h"
 #include "engine/nn/model_spec.h"
 #include "engine/optim/optim.h"
 #include "engine/random/random.h"
@@ -22,14 +23,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const std::string& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
-
-// A JSON value as the error messages quote it (strings cut short, so fuzzed input stays readable).
-std::string shown(const json& v) { return shown_json(v); }
 
 // Reads the fields of one JSON object, each error naming "<prefix><field>".
 class Fields {
@@ -37,7 +30,7 @@ class Fields {
   Fields(const json& object, std::string prefix, std::vector<std::string> known)
       : object_(object), prefix_(std::move(prefix)), known_(std::move(known)) {
     const std::string where = prefix_.empty() ? "run config" : prefix_.substr(0, prefix_.size() - 1);
-    if (!object_.is_object()) throw Error(where + ": expected a JSON object, got " + shown(object_));
+    if (!object_.is_object()) throw Error(where + ": expected a JSON object, got " + shown_json(object_));
     for (const auto& [key, value] : object_.items())
       if (std::find(known_.begin(), known_.end(), key) == known_.end())
         throw Error(prefix_ + key + ": unknown field" + (known_.empty() ? "" : " (known: " + join(known_) + ")"));
@@ -106,7 +99,7 @@ class Fields {
   const json& at(const std::string& key) const { return object_[key]; }
 
   [[noreturn]] void fail(const std::string& key, const std::string& expected, const json& got) const {
-    throw Error(prefix_ + key + ": expected " + expected + ", got " + shown(got));
+    throw Error(prefix_ + key + ": expected " + expected + ", got " + shown_json(got));
   }
 
  private:
@@ -114,8 +107,6 @@ class Fields {
   std::string prefix_;
   std::vector<std::string> known_;
 };
-
-constexpr int64_t kMaxCount = 1'000'000'000;
 
 // The fields each optimizer or schedule takes: its row of the catalog (config_catalog.h).
 std::vector<std::string> optimizer_fields(const std::string& name) {
@@ -182,10 +173,10 @@ json get_field(const ScheduleConfig& s, const std::string& name) {
 OptimizerConfig parse_optimizer(const json& j) {
   // A bare name ("adam") takes every default.
   const json object = j.is_string() ? json{{"name", j}} : j;
-  if (!object.is_object()) throw Error("optimizer: expected an object or a name, got " + shown(j));
+  if (!object.is_object()) throw Error("optimizer: expected an object or a name, got " + shown_json(j));
   OptimizerConfig o;
   if (object.contains("name")) {
-    if (!object["name"].is_string()) throw Error("optimizer.name: expected a string, got " + shown(object["name"]));
+    if (!object["name"].is_string()) throw Error("optimizer.name: expected a string, got " + shown_json(object["name"]));
     o.name = object["name"].get<std::string>();
   }
   const OptimizerSpec* spec = find_optimizer(o.name);
@@ -200,10 +191,10 @@ OptimizerConfig parse_optimizer(const json& j) {
 
 ScheduleConfig parse_schedule(const json& j) {
   const json object = j.is_string() ? json{{"type", j}} : j;
-  if (!object.is_object()) throw Error("schedule: expected an object or a type name, got " + shown(j));
+  if (!object.is_object()) throw Error("schedule: expected an object or a type name, got " + shown_json(j));
   ScheduleConfig s;
   if (object.contains("type")) {
-    if (!object["type"].is_string()) throw Error("schedule.type: expected a string, got " + shown(object["type"]));
+    if (!object["type"].is_string()) throw Error("schedule.type: expected a string, got " + shown_json(object["type"]));
     s.type = object["type"].get<std::string>();
   }
   const ScheduleSpec* spec = find_schedule(s.type);
@@ -310,7 +301,7 @@ RunConfig RunConfig::from_json(const json& j) {
       Fields d(ds, "dataset.", {"name", "limit"});
       if (!d.has("name")) throw Error("dataset.name: required");
       c.dataset = d.string("name", "", true);
-      c.limit = d.integer("limit", 0, 0, kMaxCount);
+      c.limit = d.integer("limit", 0, 0, kMaxConfigCount);
     }
     if (f.has("optimizer")) c.optimizer = parse_optimizer(f.at("optimizer"));
     if (f.has("schedule")) c.schedule = parse_schedule(f.at("schedule"));
@@ -319,10 +310,10 @@ RunConfig RunConfig::from_json(const json& j) {
     c.seed = f.integer("seed", c.seed, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max());
     c.prng = std::string(random::prng_mode_name(random::parse_prng_mode(f.string("prng", c.prng, true), "prng")));
     c.backend = f.string("backend", c.backend, true);
-    c.log_every = f.integer("log_every", c.log_every, 1, kMaxCount);
-    c.eval_every = f.integer("eval_every", c.eval_every, 0, kMaxCount);
+    c.log_every = f.integer("log_every", c.log_every, 1, kMaxConfigCount);
+    c.eval_every = f.integer("eval_every", c.eval_every, 0, kMaxConfigCount);
     c.eval_batch_size = f.integer("eval_batch_size", c.eval_batch_size, 1, 1'000'000);
-    c.checkpoint_every = f.integer("checkpoint_every", c.checkpoint_every, 0, kMaxCount);
+    c.checkpoint_every = f.integer("checkpoint_every", c.checkpoint_every, 0, kMaxConfigCount);
     c.validate();
     return c;
   } catch (const Error&) {

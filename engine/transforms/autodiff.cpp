@@ -126,7 +126,7 @@ Tensor one_hot(const Aval& aval, int64_t i) {
 // a ⊗ b, of shape a.shape + b.shape. Jacobians are assembled as sums of these, one per one-hot
 // direction, with ops that trace and differentiate (hessian = jacfwd of jacrev). This costs
 // n·|J| work; stacking the directions (concatenate) will make it |J| once available.
-Tensor outer(const Tensor& a, const Tensor& b) {
+Tensor tensor_product(const Tensor& a, const Tensor& b) {
   Shape shape = a.shape();
   shape.insert(shape.end(), b.shape().begin(), b.shape().end());
   IntList da, db;
@@ -172,7 +172,7 @@ TransformedFn jacfwd_tree(TreeFn f, int argnum) {
         Tensor jac;
         for (int64_t i = 0; i < in.size(); ++i) {
           Tensor e = one_hot(in, i);
-          Tensor column = outer(lin.jvp({e})[0], e);
+          Tensor column = tensor_product(lin.jvp({e})[0], e);
           jac = jac.defined() ? jac + column : column;
         }
         return jac.defined() ? jac : jacobian_zeros(lin.out_avals[0], in);
@@ -190,7 +190,7 @@ TransformedFn jacrev_tree(TreeFn f, int argnum) {
         Tensor jac;
         for (int64_t j = 0; j < out.size(); ++j) {
           Tensor e = one_hot(out, j);
-          Tensor row = outer(e, lin.vjp({e})[0]);
+          Tensor row = tensor_product(e, lin.vjp({e})[0]);
           jac = jac.defined() ? jac + row : row;
         }
         return jac.defined() ? jac : jacobian_zeros(out, lin.in_avals[0]);

@@ -34,7 +34,9 @@ std::string StaticArg::str() const {
   return "'" + std::get<std::string>(value_) + "'";
 }
 
-namespace {
+// Named, not anonymous: JitFn::State (external linkage) holds these, which g++ flags when the
+// file is compiled inside a unity batch (-Wsubobject-linkage).
+namespace jit_detail {
 
 // One cached signature: the optimized jaxpr, its output structure and its executable (null when
 // the jaxpr closes over tracers and can only be evaluated inline).
@@ -53,7 +55,10 @@ struct Signature {
   bool traced = false;
 };
 
-}  // namespace
+}  // namespace jit_detail
+
+using jit_detail::Compiled;
+using jit_detail::Signature;
 
 struct JitFn::State {
   ArgsFn fn;

@@ -57,19 +57,19 @@ IntList free_axes(int64_t rank, const IntList& contract, const IntList& batch) {
 }
 
 // An operand as [B, X, Y] with strides.
-struct View {
+struct MatmulView {
   memory::dims dims, strides;
   memory::desc desc() const { return f32_desc(dims, strides); }
 };
 
 // [B, X, Y] of an operand; size-1 dims get the outermost stride so the view stays plain.
-std::optional<View> view(const Shape& shape, const IntList& g0, const IntList& g1, const IntList& g2,
+std::optional<MatmulView> view(const Shape& shape, const IntList& g0, const IntList& g1, const IntList& g2,
                          std::string& key) {
   auto st = row_major_strides(shape);
   auto d0 = merge(shape, st, g0), d1 = merge(shape, st, g1), d2 = merge(shape, st, g2);
   if (!d0 || !d1 || !d2) return std::nullopt;
   const int64_t total = std::max<int64_t>(shape_size(shape), 1);
-  View v{{d0->size, d1->size, d2->size}, {d0->stride, d1->stride, d2->stride}};
+  MatmulView v{{d0->size, d1->size, d2->size}, {d0->stride, d1->stride, d2->stride}};
   for (int i = 0; i < 3; ++i)
     if (v.dims[i] == 1) v.strides[i] = total;
   key += key_of(v.dims) + key_of(v.strides);
@@ -86,7 +86,7 @@ struct Gemm {
 };
 
 // op(X) and its leading dimension for a [1, R, C] view: rows or columns must be contiguous.
-std::optional<std::pair<char, int64_t>> gemm_operand(const View& v) {
+std::optional<std::pair<char, int64_t>> gemm_operand(const MatmulView& v) {
   if (v.dims[0] != 1) return std::nullopt;
   if (v.strides[2] == 1 || v.dims[2] == 1) return std::make_pair('N', std::max(v.strides[1], v.dims[2]));
   if (v.strides[1] == 1 || v.dims[1] == 1) return std::make_pair('T', std::max(v.strides[2], v.dims[1]));
@@ -99,7 +99,7 @@ std::optional<std::pair<char, int64_t>> gemm_operand(const View& v) {
 // beta scales: in place its own buffer, else a copy (of the row into every row). Whether sgemm
 // runs depends on the tail alone, not on whether x is donated, so both give the same bits.
 // `operands` gets the scalars' bindings, then x's.
-std::optional<Gemm> as_gemm(const View& src, const View& wei, std::span<const EpilogueOp> tail, int64_t total,
+std::optional<Gemm> as_gemm(const MatmulView& src, const MatmulView& wei, std::span<const EpilogueOp> tail, int64_t total,
                             bool rows_are_n, std::vector<PostOpBinding>& operands) {
   auto a = gemm_operand(src), b = gemm_operand(wei);
   if (!a || !b) return std::nullopt;
