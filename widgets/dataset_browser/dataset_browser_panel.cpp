@@ -134,6 +134,11 @@ void DatasetBrowserPanel::load(const QString& name) {
   });
 }
 
+void DatasetBrowserPanel::showEvent(QShowEvent* event) {
+  QWidget::showEvent(event);
+  if (name_.isEmpty() && !job_.busy() && datasetBox_->count() > 0) setDatasetName(datasetBox_->itemText(0));
+}
+
 void DatasetBrowserPanel::setSplit(bool test) { splitBox_->setCurrentIndex(test ? 1 : 0); }
 bool DatasetBrowserPanel::showsTest() const { return splitBox_->currentIndex() == 1; }
 void DatasetBrowserPanel::setClassFilter(int cls) { classBox_->setCurrentIndex(cls + 1); }

@@ -13,6 +13,7 @@
 class QComboBox;
 class QLabel;
 class QListView;
+class QShowEvent;
 class QSlider;
 
 namespace gs {
@@ -43,6 +44,11 @@ class DatasetBrowserPanel : public QWidget {
   QComboBox* datasetBox() const { return datasetBox_; }
   QComboBox* splitBox() const { return splitBox_; }
   QComboBox* classBox() const { return classBox_; }
+
+ protected:
+  // The first time the panel is shown without a dataset, it loads the first one of its list (70,000
+  // images take memory and a second or more, so not before someone looks).
+  void showEvent(QShowEvent* event) override;
 
  signals:
   void loaded(const QString& name);

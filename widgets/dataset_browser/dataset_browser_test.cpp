@@ -48,10 +48,10 @@ class DatasetBrowserTest : public QObject {
   void gridFilterAndCountsOnAFixture() {
     DatasetBrowserPanel panel;
     QAbstractItemModelTester tester(panel.imageModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy loaded(&panel, &DatasetBrowserPanel::loaded);
+    panel.setDatasetName("mnist-idx:" + dir_.path());  // before show(), which would load the default
     panel.resize(900, 600);
     panel.show();
-    QSignalSpy loaded(&panel, &DatasetBrowserPanel::loaded);
-    panel.setDatasetName("mnist-idx:" + dir_.path());
     QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, 20000);
     DatasetImageModel* m = panel.imageModel();
     QCOMPARE(m->rowCount(), 7);
@@ -111,12 +111,11 @@ class DatasetBrowserTest : public QObject {
     if (!engine::train::describe_dataset("fashion-mnist").present) QSKIP("dataset-fashion-mnist is not installed");
     DatasetBrowserPanel panel;
     panel.resize(1200, 800);
-    panel.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&panel));
     QSignalSpy loaded(&panel, &DatasetBrowserPanel::loaded);
     QElapsedTimer t;
     t.start();
-    panel.setDatasetName("fashion-mnist");
+    panel.show();  // loads the first dataset of its list, Fashion-MNIST
+    QCOMPARE(panel.datasetName(), QString("fashion-mnist"));
     QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, 60000);
     const qint64 loadMs = t.elapsed();
     // From the model reset (on the GUI thread) to the first grid painted, laid out to the end.
