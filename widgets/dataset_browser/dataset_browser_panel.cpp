@@ -4,6 +4,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListView>
+#include <QLocale>
 #include <QSlider>
 #include <QSplitter>
 #include <QVBoxLayout>
@@ -31,6 +32,7 @@ DatasetBrowserPanel::DatasetBrowserPanel(QWidget* parent) : QWidget(parent) {
   splitBox_ = named(new QComboBox, tr("Split"), tr("Show the training or the test examples"));
   splitBox_->addItems({tr("Train"), tr("Test")});
   classBox_ = named(new QComboBox, tr("Class filter"), tr("Show only the examples of one class"));
+  classBox_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
   zoom_ = named(new QSlider(Qt::Horizontal), tr("Image size"), tr("The size of each image in the grid"));
   zoom_->setRange(28, 112);
   zoom_->setValue(56);
@@ -53,7 +55,7 @@ DatasetBrowserPanel::DatasetBrowserPanel(QWidget* parent) : QWidget(parent) {
   grid_->setSelectionMode(QAbstractItemView::ExtendedSelection);
   grid_->setGridSize(delegate_->cellSize());
 
-  chart_ = new ClassBarChart(tr("Examples"), tr("Class counts"));
+  chart_ = new ClassBarChart(tr("Examples"), tr("Class counts"), Qt::Horizontal);
   named(chart_, tr("Class counts chart"), tr("How many examples each class has in this split"));
 
   auto* bar = new QHBoxLayout;
@@ -70,6 +72,7 @@ DatasetBrowserPanel::DatasetBrowserPanel(QWidget* parent) : QWidget(parent) {
   split->addWidget(chart_);
   split->setStretchFactor(0, 3);
   split->setStretchFactor(1, 1);
+  chart_->setMinimumWidth(280);
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(bar);
   layout->addWidget(status_);
@@ -151,6 +154,11 @@ void DatasetBrowserPanel::showSplit() {
   QStringList names;
   for (const std::string& c : dataset_->class_names) names << qstr(c);
   const int filter = classBox_->currentIndex() - 1;
+  // Cells as wide as the longest class name (within reason), so every label reads whole.
+  int widest = 0;
+  for (const QString& n : names) widest = std::max(widest, grid_->fontMetrics().horizontalAdvance(n));
+  delegate_->setMinimumCellWidth(std::min(widest + 10, 160));
+  grid_->setGridSize(delegate_->cellSize());
   model_->setSplit(split_, names);
   model_->setClassFilter(filter);
   updateCounts();
@@ -172,8 +180,8 @@ void DatasetBrowserPanel::updateStatus() {
     const int f = model_->classFilter();
     status_->setText(tr("%1, %2 split: %3 of %4 images%5")
                          .arg(name_, showsTest() ? tr("test") : tr("train"))
-                         .arg(model_->rowCount())
-                         .arg(split_ ? split_->size() : 0)
+                         .arg(QLocale().toString(model_->rowCount()))
+                         .arg(QLocale().toString(static_cast<qlonglong>(split_ ? split_->size() : 0)))
                          .arg(f < 0 ? QString() : tr(" (class %1)").arg(model_->classNames().value(f))));
   }
 }

@@ -13,7 +13,7 @@ void ImageGridDelegate::setImageSize(int pixels) { imageSize_ = std::max(8, pixe
 
 QSize ImageGridDelegate::cellSize() const {
   const int text = QApplication::fontMetrics().height();
-  return {imageSize_ + 8, imageSize_ + text + 8};
+  return {std::max(imageSize_ + 8, minWidth_), imageSize_ + text + 8};
 }
 
 QSize ImageGridDelegate::sizeHint(const QStyleOptionViewItem&, const QModelIndex&) const { return cellSize(); }

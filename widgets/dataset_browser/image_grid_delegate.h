@@ -11,6 +11,8 @@ class ImageGridDelegate : public QStyledItemDelegate {
  public:
   ImageGridDelegate(int imageRole, QObject* parent = nullptr);
   void setImageSize(int pixels);  // the side of the square the image is scaled into
+  // The cells are at least this wide, so that labels such as "T-shirt/top" are not cut short.
+  void setMinimumCellWidth(int pixels) { minWidth_ = pixels; }
   int imageSize() const { return imageSize_; }
   QSize cellSize() const;
 
@@ -20,6 +22,7 @@ class ImageGridDelegate : public QStyledItemDelegate {
  private:
   int imageRole_;
   int imageSize_ = 56;
+  int minWidth_ = 0;
 };
 
 }  // namespace gs

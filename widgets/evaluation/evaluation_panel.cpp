@@ -3,6 +3,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLocale>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSplitter>
@@ -185,8 +186,8 @@ void EvaluationPanel::showResult(qint64 run, const QString& runName, qint64 step
   table_->setColumnWidth(MisclassifiedModel::ImageColumn, 64);
   const qint64 wrong = model_->rowCount();
   summary_->setText(tr("%1 of %2 test examples misclassified (accuracy %3, mean loss %4), worst first:")
-                        .arg(wrong)
-                        .arg(eval->examples())
+                        .arg(QLocale().toString(wrong))
+                        .arg(QLocale().toString(static_cast<qlonglong>(eval->examples())))
                         .arg(eval->accuracy(), 0, 'f', 4)
                         .arg(eval->mean_loss(), 0, 'f', 4));
   setState(State::done, tr("Run %1%2 on %3 (checkpoint at step %4)")
