@@ -106,6 +106,7 @@ int runScreenshotTour(const QString& dir, const QString& /*userDatabase*/) {
     evaluation->evaluateRun(window.databasePath(), first);
     loop.exec();
     if (evaluation->state() != EvaluationPanel::State::done) ++failures;
+    std::printf("screenshots: %s\n", qPrintable(evaluation->statusText()));
     save(&window, "evaluation");
     DatasetBrowserPanel* dataset = window.datasetBrowser();
     QObject::connect(dataset, &DatasetBrowserPanel::loaded, &loop, &QEventLoop::quit);

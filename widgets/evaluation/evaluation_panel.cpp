@@ -126,7 +126,9 @@ void EvaluationPanel::start() {
   progress_->setRange(0, 0);
   job_.start([this, id, db = stdstr(db_)](const std::atomic<bool>& cancel) -> std::function<void()> {
     try {
+      const auto t0 = std::chrono::steady_clock::now();
       engine::train::LoadedRun r = engine::train::load_run_for_eval(db, id);
+      const auto t1 = std::chrono::steady_clock::now();
       if (!r.task.classification)
         throw engine::Error("run " + std::to_string(id) + " is a regression run on '" + r.dataset_name +
                             "': it has no classes to confuse");
@@ -144,9 +146,12 @@ void EvaluationPanel::start() {
           .cancel = &cancel};
       auto eval = std::make_shared<const engine::train::ClassifierEval>(engine::train::evaluate_classifier(
           r.model, r.state.variables(), r.dataset.test, r.task.num_classes, r.config.eval_batch_size, progress));
+      const double loadS = std::chrono::duration<double>(t1 - t0).count();
+      const double evalS = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
       auto data = std::make_shared<const engine::data::Dataset>(std::move(r.dataset));
       return [=, this, name = qstr(r.config.name), step = r.checkpoint_step, ds = qstr(r.dataset_name)] {
         if (startPending()) return;
+        timing_ = tr("loaded in %1 s, evaluated in %2 s").arg(loadS, 0, 'f', 2).arg(evalS, 0, 'f', 2);
         showResult(id, name, step, ds, eval, data);
       };
     } catch (const std::exception& e) {
@@ -190,10 +195,11 @@ void EvaluationPanel::showResult(qint64 run, const QString& runName, qint64 step
                         .arg(QLocale().toString(static_cast<qlonglong>(eval->examples())))
                         .arg(eval->accuracy(), 0, 'f', 4)
                         .arg(eval->mean_loss(), 0, 'f', 4));
-  setState(State::done, tr("Run %1%2 on %3 (checkpoint at step %4)")
+  setState(State::done, tr("Run %1%2 on %3 (checkpoint at step %4; %5)")
                             .arg(run)
                             .arg(runName.isEmpty() ? QString() : QStringLiteral(" “%1”").arg(runName), dataset)
-                            .arg(step));
+                            .arg(step)
+                            .arg(timing_));
   emit evaluated(run);
 }
 
