@@ -15,8 +15,12 @@ LoadedRun load_run_for_eval(const std::string& db_path, int64_t id, const std::s
   LoadedRun r;
   r.id = id;
   r.config = RunConfig::from_json(rec.config);
-  // The run's limited subset and initial state are drawn in its own PRNG mode.
-  random::ScopedPrngMode prng(random::parse_prng_mode(r.config.prng, "prng"));
+  // The run's limited subset and initial state are drawn in its own PRNG mode. The mode is
+  // process-wide: it is only switched when it differs, so evaluating beside a training run of
+  // the same mode (the studio's usual case) leaves that run's draws alone.
+  const random::PrngMode mode = random::parse_prng_mode(r.config.prng, "prng");
+  std::optional<random::ScopedPrngMode> prng;
+  if (mode != random::prng_mode()) prng.emplace(mode);
   r.dataset_name = dataset.empty() ? r.config.dataset : dataset;
   const int64_t n = limit ? *limit : (r.dataset_name == r.config.dataset ? r.config.limit : 0);
   r.dataset = load_run_dataset(r.dataset_name, n);

@@ -31,7 +31,8 @@ struct LoadedRun {
 // Opens the database read-only, reads run `id` and loads its last checkpoint and the dataset
 // (`dataset` empty: the run's; `limit` unset: the run's limit on its own dataset, else all).
 // Errors name the run, the checkpoint file or the dataset at fault. Sets the process's PRNG mode
-// to the run's while it draws the subset, then restores it.
+// to the run's while it draws the subset (when it differs), then restores it: a training run of
+// the other mode on another thread could draw an epoch's order in the wrong mode meanwhile.
 LoadedRun load_run_for_eval(const std::string& db_path, int64_t id, const std::string& dataset = "",
                             std::optional<int64_t> limit = std::nullopt);
 
