@@ -152,6 +152,7 @@ class EvaluationTest : public QObject {
       QTRY_COMPARE_WITH_TIMEOUT(failed.count(), before + 1, 30000);
       QCOMPARE(panel.state(), EvaluationPanel::State::failed);
       QVERIFY2(panel.statusText().contains(needle), qPrintable(panel.statusText()));
+      qInfo("%s", qPrintable(panel.statusText()));  // what a person reads
       QCOMPARE(panel.misclassifiedModel()->rowCount(), 0);
     };
     expectFailure(recordRun(db, path("data"), ""), "has no checkpoint");
@@ -165,6 +166,15 @@ class EvaluationTest : public QObject {
     QDir(dir_.filePath("gone")).removeRecursively();
     expectFailure(orphan, "gone");
     expectFailure(999, "999");
+    // A regression run has no classes to confuse.
+    train::RunConfig reg = train::RunConfig::from_json(
+        {{"model", {{"name", "lin"}, {"input_shape", {10}}, {"layers", {{{"type", "dense"}, {"features", 5}}}}}},
+         {"dataset", {{"name", "synthetic-regression:20"}}}});
+    engine::runs::RunStore store(db);
+    const int64_t regression = store.create_run({.name = "lin", .config = reg.to_json()});
+    train::save_checkpoint(path("lin.safetensors"), train::initial_state(reg, reg.build_model()), 1, regression);
+    store.add_checkpoint(regression, 1, path("lin.safetensors"));
+    expectFailure(regression, "regression run");
   }
 };
 
