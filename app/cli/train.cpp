@@ -3,9 +3,10 @@
 //   gradient-cli train --model builtin:mlp --dataset fashion-mnist --epochs 2 [--json]
 //   gradient-cli train --config run.json [--epochs 5 ...]      (flags override the file)
 //   gradient-cli resume ID                                      (from its last checkpoint)
-//   gradient-cli eval ID [--dataset NAME] [--limit N]           (test loss/accuracy of its checkpoint)
+//   gradient-cli eval ID [--dataset NAME] [--limit N] [--confusion]  (test loss/accuracy of its checkpoint)
 //
 // Runs are recorded in the runs database (--db, else $GS_DB, else the default path).
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -20,7 +21,9 @@
 #include "engine/data/dataset.h"
 #include "engine/random/random.h"
 #include "engine/runs/run_store.h"
+#include "engine/train/classifier_eval.h"
 #include "engine/train/config_catalog.h"
+#include "engine/train/run_checkpoint.h"
 #include "engine/train/train_steps.h"
 
 namespace cli {
@@ -118,42 +121,79 @@ void run_resume(int64_t id, const std::string& db_option, bool json_mode) {
   if (code != 0) throw ExitStatus{code};
 }
 
-void run_eval(int64_t id, const std::string& db_option, std::string dataset, std::optional<int64_t> limit,
-              bool json_mode) {
+// The confusion matrix as a table: one row per true class (its name and accuracy), one column
+// per predicted class.
+void print_confusion(const train::ClassifierEval& e, const std::vector<std::string>& names) {
+  size_t width = 4;
+  for (const std::string& n : names) width = std::max(width, n.size());
+  std::printf("confusion matrix (rows: true class, columns: predicted class)\n%*s", static_cast<int>(width + 4), "");
+  for (int64_t c = 0; c < e.num_classes; ++c) std::printf(" %6lld", static_cast<long long>(c));
+  std::printf("  accuracy\n");
+  const std::vector<double> acc = e.per_class_accuracy();
+  for (int64_t t = 0; t < e.num_classes; ++t) {
+    const std::string name = t < static_cast<int64_t>(names.size()) ? names[static_cast<size_t>(t)] : "";
+    std::printf("%3lld %-*s", static_cast<long long>(t), static_cast<int>(width), name.c_str());
+    for (int64_t p = 0; p < e.num_classes; ++p)
+      std::printf(" %6lld", static_cast<long long>(e.confusion[static_cast<size_t>(t * e.num_classes + p)]));
+    std::printf("  %.4f\n", acc[static_cast<size_t>(t)]);
+  }
+}
+
+void run_eval(int64_t id, const std::string& db_option, const std::string& dataset, std::optional<int64_t> limit,
+              bool json_mode, bool confusion) {
   const std::string db = database_path(db_option);
-  engine::runs::RunStore store(engine::runs::RunStoreOptions{.path = db, .read_only = true});
-  engine::runs::RunRecord rec = store.get_run(id);
-  std::vector<engine::runs::Checkpoint> ckpts = store.checkpoints(id);
-  GS_CHECK(!ckpts.empty(), "run " + std::to_string(id) + " has no checkpoint to evaluate");
-  train::RunConfig config = train::RunConfig::from_json(rec.config);
-  // The run's limited subset and initial state are drawn in its own PRNG mode.
-  engine::random::ScopedPrngMode prng(engine::random::parse_prng_mode(config.prng, "prng"));
-  if (dataset.empty()) dataset = config.dataset;
-  const int64_t n = limit ? *limit : (dataset == config.dataset ? config.limit : 0);
-  engine::set_default_backend(engine::find_backend(config.backend));
-  engine::data::Dataset ds = train::load_run_dataset(dataset, n);
-  engine::nn::Sequential model = config.build_model();
-  const train::Task task = train::task_for(model, ds, config.eval_batch_size);
-  train::TrainState state = train::load_checkpoint(ckpts.back().path, train::initial_state(config, model));
-  const train::EvalResult r = train::evaluate(train::make_eval_step(model, task), state.variables(), ds.test, task,
-                                              config.eval_batch_size);
+  {
+    // The backend is chosen before anything is traced (the run's config names it).
+    engine::runs::RunStore store(engine::runs::RunStoreOptions{.path = db, .read_only = true});
+    engine::set_default_backend(engine::find_backend(train::RunConfig::from_json(store.get_run(id).config).backend));
+  }
+  train::LoadedRun run = train::load_run_for_eval(db, id, dataset, limit);
+  const train::Task& task = run.task;
+  GS_CHECK(!confusion || task.classification,
+           "run " + std::to_string(id) + " is a regression run on '" + run.dataset_name + "': it has no confusion matrix");
+  train::EvalResult r;
+  train::ClassifierEval ce;
+  if (confusion) {
+    // One pass gives the loss and accuracy too (the same per-example losses, averaged).
+    ce = train::evaluate_classifier(run.model, run.state.variables(), run.dataset.test, task.num_classes,
+                                    run.config.eval_batch_size);
+    r = {ce.mean_loss(), ce.accuracy(), ce.examples()};
+  } else {
+    r = train::evaluate(train::make_eval_step(run.model, task), run.state.variables(), run.dataset.test, task,
+                        run.config.eval_batch_size);
+  }
   if (json_mode) {
-    json j{{"run", id}, {"dataset", dataset}, {"examples", r.examples}, {"checkpoint_step", ckpts.back().step},
+    json j{{"run", id}, {"dataset", run.dataset_name}, {"examples", r.examples}, {"checkpoint_step", run.checkpoint_step},
            {"test/loss", json_number(r.loss)}};  // a diverged run's loss is "NaN", not null
     if (task.classification) j["test/accuracy"] = json_number(r.accuracy);
+    if (confusion) {
+      json rows = json::array(), acc = json::array();
+      for (int64_t t = 0; t < ce.num_classes; ++t)
+        rows.push_back(std::vector<int64_t>(ce.confusion.begin() + t * ce.num_classes,
+                                            ce.confusion.begin() + (t + 1) * ce.num_classes));
+      for (double a : ce.per_class_accuracy()) acc.push_back(json_number(a));
+      j["class_names"] = run.dataset.class_names;
+      j["confusion"] = rows;  // [true class][predicted class]
+      j["per_class_accuracy"] = acc;
+    }
     std::cout << j.dump() << "\n";
     return;
   }
   char line[256];
   std::snprintf(line, sizeof line, "run %lld on %s (%lld test examples, checkpoint at step %lld): test loss %.4f",
-                static_cast<long long>(id), dataset.c_str(), static_cast<long long>(r.examples),
-                static_cast<long long>(ckpts.back().step), r.loss);
+                static_cast<long long>(id), run.dataset_name.c_str(), static_cast<long long>(r.examples),
+                static_cast<long long>(run.checkpoint_step), r.loss);
   std::cout << line;
   if (task.classification) {
     std::snprintf(line, sizeof line, " accuracy %.4f", r.accuracy);
     std::cout << line;
   }
   std::cout << "\n";
+  if (confusion) {
+    std::cout.flush();
+    print_confusion(ce, run.dataset.class_names);
+    std::fflush(stdout);
+  }
 }
 
 }  // namespace
@@ -199,7 +239,7 @@ void add_train_commands(CLI::App& app) {
     int64_t id = 0;
     std::string db, dataset;
     std::optional<int64_t> limit;
-    bool json = false;
+    bool json = false, confusion = false;
   };
   auto e = std::make_shared<EvalOptions>();
   CLI::App* ev = app.add_subcommand("eval", "Test loss and accuracy of a run's last checkpoint");
@@ -214,7 +254,10 @@ void add_train_commands(CLI::App& app) {
           ""));
   add_db_option(*ev, e->db, "Runs database");
   ev->add_flag("--json", e->json, "Print the result as JSON");
-  ev->callback([e] { run_eval(e->id, e->db, e->dataset, e->limit, e->json); });
+  ev->add_flag("--confusion", e->confusion,
+               "Also the confusion matrix and per-class accuracy (classification runs; in --json as "
+               "\"confusion\" [true][predicted] and \"per_class_accuracy\")");
+  ev->callback([e] { run_eval(e->id, e->db, e->dataset, e->limit, e->json, e->confusion); });
 }
 
 }  // namespace cli

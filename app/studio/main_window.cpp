@@ -6,12 +6,14 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QItemSelectionModel>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QSettings>
 #include <QStatusBar>
 #include <QStyle>
+#include <QTableView>
 #include <QToolBar>
 #include <QUndoStack>
 
@@ -21,6 +23,8 @@
 #include "widgets/common/controls.h"
 #include "widgets/common/qt_convert.h"
 #include "widgets/model_builder/model_builder_panel.h"
+#include "widgets/dataset_browser/dataset_browser_panel.h"
+#include "widgets/evaluation/evaluation_panel.h"
 #include "widgets/run_history/run_history_panel.h"
 #include "widgets/training_dashboard/training_dashboard.h"
 
@@ -43,6 +47,10 @@ MainWindow::MainWindow(const QString& databasePath, QWidget* parent)
   QDockWidget* historyDock = addPanel(history_, tr("Run History"), "RunHistoryDock");
   tabifyDockWidget(builderDock, trainingDock);
   tabifyDockWidget(trainingDock, historyDock);
+  dataset_ = new DatasetBrowserPanel;
+  evaluation_ = new EvaluationPanel;
+  tabifyDockWidget(historyDock, addPanel(dataset_, tr("Dataset"), "DatasetDock"));
+  tabifyDockWidget(historyDock, addPanel(evaluation_, tr("Evaluation"), "EvaluationDock"));
   trainingDock->raise();
   defaultLayout_ = saveState();
 
@@ -64,6 +72,7 @@ MainWindow::MainWindow(const QString& databasePath, QWidget* parent)
 // itself clean as it dies) must not reach a window that is half gone.
 MainWindow::~MainWindow() {
   builder_->undoStack()->disconnect(this);
+  history_->table()->selectionModel()->disconnect(this);
   for (QObject* panel : {static_cast<QObject*>(builder_), static_cast<QObject*>(dashboard_),
                          static_cast<QObject*>(history_)})
     panel->disconnect(this);
@@ -137,6 +146,13 @@ void MainWindow::buildMenus() {
   const QList<QAction*> runActions = {dashboard_->startAction(), dashboard_->pauseAction(),
                                       dashboard_->resumeAction(), dashboard_->stopAction()};
   run->addActions(runActions);
+  run->addSeparator();
+  run->addAction(action(tr("&Evaluate selected run"), QKeySequence(),
+                        tr("Confusion matrix and misclassified examples of the run selected in Run History"),
+                        [this] {
+                          raisePanel(evaluation_);
+                          evaluation_->evaluate();
+                        }));
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
   for (QDockWidget* d : docks_) {
@@ -222,6 +238,11 @@ void MainWindow::connectPanels() {
     raisePanel(dashboard_);
     dashboard_->resumeRun(id);
   });
+  // The run selected in the history is the one the Evaluation panel's Evaluate button evaluates.
+  connect(history_->table()->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+    const QList<qint64> runs = history_->selectedRuns();
+    evaluation_->setRun(runs.isEmpty() ? 0 : runs.first());
+  });
 }
 
 bool MainWindow::openDatabase(const QString& path) {
@@ -232,6 +253,7 @@ bool MainWindow::openDatabase(const QString& path) {
   }
   databasePath_ = path;
   dashboard_->setDatabasePath(path);
+  evaluation_->setDatabasePath(path);
   databaseLabel_->setText(QFileInfo(path).fileName());
   databaseLabel_->setToolTip(tr("Runs are recorded in %1").arg(path));
   return true;

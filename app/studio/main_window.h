@@ -13,6 +13,8 @@ namespace gs {
 class ModelBuilderPanel;
 class TrainingDashboard;
 class RunHistoryPanel;
+class DatasetBrowserPanel;
+class EvaluationPanel;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -23,6 +25,8 @@ class MainWindow : public QMainWindow {
   ModelBuilderPanel* builder() const { return builder_; }
   TrainingDashboard* dashboard() const { return dashboard_; }
   RunHistoryPanel* history() const { return history_; }
+  DatasetBrowserPanel* datasetBrowser() const { return dataset_; }
+  EvaluationPanel* evaluation() const { return evaluation_; }
   QDockWidget* dock(const QString& objectName) const;
   // Shows this panel's dock on top of its tab group.
   void raisePanel(QWidget* panel);
@@ -50,6 +54,8 @@ class MainWindow : public QMainWindow {
   ModelBuilderPanel* builder_ = nullptr;
   TrainingDashboard* dashboard_ = nullptr;
   RunHistoryPanel* history_ = nullptr;
+  DatasetBrowserPanel* dataset_ = nullptr;
+  EvaluationPanel* evaluation_ = nullptr;
   QList<QDockWidget*> docks_;
   QByteArray defaultLayout_;
   QLabel* backendLabel_ = nullptr;

@@ -10,6 +10,7 @@
 #include <QDockWidget>
 #include <QLineEdit>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QSlider>
 #include <QHeaderView>
 #include <QTabBar>
@@ -22,6 +23,7 @@
 #include "app/studio/main_window.h"
 #include "engine/nn/model_spec.h"
 #include "engine/runs/run_store.h"
+#include "widgets/evaluation/evaluation_panel.h"
 #include "widgets/model_builder/model_builder_panel.h"
 #include "widgets/run_history/run_history_panel.h"
 #include "widgets/training_dashboard/training_dashboard.h"
@@ -125,6 +127,18 @@ class MainWindowTest : public QObject {
     engine::runs::RunStore store(db.toStdString());
     QCOMPARE(store.get_run(run).status, engine::runs::RunStatus::finished);
     QVERIFY(store.metric_count(run) > 0);
+    // The run selected in the history is the one the Evaluation dock evaluates.
+    QVERIFY(window.dock("EvaluationDock") && window.dock("DatasetDock"));
+    window.history()->selectRuns({run});
+    QCOMPARE(window.evaluation()->run(), run);
+    QSignalSpy evaluated(window.evaluation(), &gs::EvaluationPanel::evaluated);
+    window.evaluation()->evaluateButton()->click();
+    QVERIFY(evaluated.wait(120000));
+    const auto result = window.evaluation()->result();
+    int64_t total = 0;
+    for (int64_t c : result->confusion) total += c;
+    QCOMPARE(total, result->examples());
+    QVERIFY(result->examples() > 0);
   }
 
   void closingDuringARunStopsItWithACheckpoint() {

@@ -13,6 +13,9 @@
 #include "app/studio/main_window.h"
 #include "engine/nn/model_spec.h"
 #include "widgets/model_builder/model_builder_panel.h"
+#include "widgets/dataset_browser/dataset_browser_panel.h"
+#include "widgets/dataset_browser/dataset_image_model.h"
+#include "widgets/evaluation/evaluation_panel.h"
 #include "widgets/run_history/run_history_panel.h"
 #include "widgets/training_dashboard/training_dashboard.h"
 
@@ -91,6 +94,28 @@ int runScreenshotTour(const QString& dir, const QString& /*userDatabase*/) {
   window.history()->selectRuns({first, second});
   window.raisePanel(window.history());
   save(&window, "history");
+
+  // Where the first run errs, and the images it learned from (loaded when the panel shows).
+  {
+    EvaluationPanel* evaluation = window.evaluation();
+    QEventLoop loop;
+    QObject::connect(evaluation, &EvaluationPanel::evaluated, &loop, &QEventLoop::quit);
+    QObject::connect(evaluation, &EvaluationPanel::failed, &loop, &QEventLoop::quit);
+    QTimer::singleShot(120000, &loop, &QEventLoop::quit);
+    window.raisePanel(evaluation);
+    evaluation->evaluateRun(window.databasePath(), first);
+    loop.exec();
+    if (evaluation->state() != EvaluationPanel::State::done) ++failures;
+    std::printf("screenshots: %s\n", qPrintable(evaluation->statusText()));
+    save(&window, "evaluation");
+    DatasetBrowserPanel* dataset = window.datasetBrowser();
+    QObject::connect(dataset, &DatasetBrowserPanel::loaded, &loop, &QEventLoop::quit);
+    QObject::connect(dataset, &DatasetBrowserPanel::failed, &loop, &QEventLoop::quit);
+    QTimer::singleShot(60000, &loop, &QEventLoop::quit);
+    window.raisePanel(dataset);
+    if (dataset->imageModel()->rowCount() == 0) loop.exec();
+    save(&window, "dataset");
+  }
 
   // The Fashion-MNIST CNN with one layer that cannot fit: a conv after flatten.
   nlohmann::json cnn = engine::nn::builtin_spec("cnn");

@@ -114,6 +114,48 @@ import json, sys
 got, want = json.loads(sys.argv[1])["test/loss"], float(sys.argv[2])
 sys.exit(0 if abs(got - want) <= 1e-5 * max(1.0, abs(want)) else 1)
 EOF
+# --- eval --confusion: the confusion matrix and per-class accuracy of a classifier, on a tiny
+# IDX fixture (4x4 images whose class is where the bright pixel is) written here
+python3 - "$tmp/idx" <<'EOF'
+import os, random, struct, sys
+d = sys.argv[1]; os.makedirs(d)
+rng = random.Random(0)
+def write(prefix, n):
+    labels = [i % 10 for i in range(n)]
+    with open(f"{d}/{prefix}-images-idx3-ubyte", "wb") as f:
+        f.write(bytes([0, 0, 8, 3]) + struct.pack(">III", n, 4, 4))
+        for y in labels:
+            px = [rng.randrange(40) for _ in range(16)]
+            px[y] = 255
+            f.write(bytes(px))
+    with open(f"{d}/{prefix}-labels-idx1-ubyte", "wb") as f:
+        f.write(bytes([0, 0, 8, 1]) + struct.pack(">I", n) + bytes(labels))
+write("train", 200); write("t10k", 50)
+EOF
+cat >"$tmp/tiny.json" <<'EOF'
+{"name": "tiny", "input_shape": [4, 4, 1], "layers": [{"type": "flatten"}, {"type": "dense", "features": 10}]}
+EOF
+"$cli" train --model "$tmp/tiny.json" --dataset "mnist-idx:$tmp/idx" --epochs 1 --batch 10 --lr 0.5 --db "$db" \
+  --name tiny --json >"$tmp/tiny.jsonl" || fail "training the tiny classifier"
+tiny=$(grep -oE '"event":"started".*' "$tmp/tiny.jsonl" | grep -oE '"run":[0-9]+' | head -n 1 | cut -d: -f2)
+conf_out=$("$cli" eval "$tiny" --db "$db" --confusion)
+check "eval --confusion header" '^confusion matrix \(rows: true class, columns: predicted class\)' "$conf_out"
+check "eval --confusion row" '^  3 3 +( +[0-9]+){10}  [01]\.[0-9]{4}$' "$conf_out"
+conf_json=$("$cli" eval "$tiny" --db "$db" --confusion --json)
+python3 - "$conf_json" <<'EOF' || fail "eval --confusion --json is not consistent: $conf_json"
+import json, sys
+j = json.loads(sys.argv[1])
+m, acc = j["confusion"], j["per_class_accuracy"]
+assert len(m) == 10 and all(len(r) == 10 for r in m)
+assert all(sum(r) == 5 for r in m), "each test class has 5 examples"  # labels i % 10 of 50
+assert sum(map(sum, m)) == j["examples"] == 50
+assert abs(sum(m[k][k] for k in range(10)) / 50 - j["test/accuracy"]) < 1e-9
+assert all(abs(acc[k] - m[k][k] / 5) < 1e-9 for k in range(10))
+assert j["class_names"] == [str(k) for k in range(10)]
+EOF
+err=$("$cli" eval 1 --db "$db" --confusion 2>&1)
+check "eval --confusion of a regression run" "run 1 is a regression run on 'synthetic-regression:256': it has no confusion matrix" "$err"
+
 
 # --- Ctrl-C stops between steps and saves the run as 'stopped'; resume finishes it
 # 20,000 steps: on a fast idle machine 1,000 ended before the first poll could interrupt them,

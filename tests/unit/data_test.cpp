@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "engine/data/batcher.h"
+#include "engine/data/class_index.h"
 #include "engine/data/dataset.h"
 #include "engine/data/idx.h"
 #include "engine/random/random.h"
@@ -39,6 +40,21 @@ class DataTest : public QObject {
   std::string path(const char* name) { return dir_.filePath(name).toStdString(); }
 
  private slots:
+  // What the Dataset panel reads: counts and rows per class, an example as bytes.
+  void classIndexAndImageBytes() {
+    Split s{Array::from_vector<float>({0.0f, 1.0f, 0.5f, 2.0f, -1.0f, 0.2f, 0.0f, 0.0f}, {2, 2, 2, 1}),
+            Array::from_vector<int32_t>({2, 0}, {2})};
+    ClassIndex idx = index_classes(s, 3);
+    QCOMPARE(idx.counts, (std::vector<int64_t>{1, 0, 1}));
+    QCOMPARE(idx.rows_of(2), (std::vector<int64_t>{0}));
+    QVERIFY(idx.rows_of(1).empty());
+    QVERIFY(error_of([&] { idx.rows_of(3); }).find("class 3") != std::string::npos);
+    QCOMPARE(image_bytes(s, 0), (std::vector<uint8_t>{0, 255, 128, 255}));  // 2.0 clamps to 255
+    QCOMPARE(image_bytes(s, 1), (std::vector<uint8_t>{0, 51, 0, 0}));       // -1 clamps to 0
+    QVERIFY(error_of([&] { image_bytes(s, 2); }).find("row 2") != std::string::npos);
+    QVERIFY(error_of([&] { index_classes(s, 2); }).find("row 0 has label 2") != std::string::npos);
+  }
+
   void idxRoundTripPlainAndGzip() {
     for (bool gz : {false, true}) {
       std::string p = path(gz ? "a.idx.gz" : "a.idx");
