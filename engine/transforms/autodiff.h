@@ -91,8 +91,9 @@ TransformedFn grad(F f, GradOptions options = {}) {
 }
 
 // Jacobians of a function from one tensor argument to one tensor: shape out.shape + in.shape.
-// jacfwd pushes one one-hot tangent per input element through the linearized function; jacrev
-// pulls one one-hot cotangent per output element back through its transpose.
+// As in JAX, jacfwd is one jvp vmapped over the standard basis of the input (a batch of one-hot
+// tangents, pushed through the linearized function at once); jacrev is one vjp vmapped over the
+// basis of the output. Either costs one batched pass, not one pass per basis element.
 template <class F>
 TransformedFn jacfwd(F f, int argnum = 0) {
   return jacfwd_tree(as_tree_fn(std::move(f)), argnum);
