@@ -159,7 +159,7 @@ std::pair<PyTree, LinearFn> linearize_trees(const TreeFn& f, const std::vector<P
   FlattenedFn flat = flatten_fn(f, defs);
   auto lin = std::make_shared<const LinearizedFn>(linearize_flat(flat.fn, xs));
   TreeDef out_def = *flat.out_def;
-  LinearFn fn = [lin, defs, out_def](const std::vector<PyTree>& tangents) {
+  LinearFn::Fn fn = [lin, defs, out_def](const std::vector<PyTree>& tangents) {
     GS_CHECK(tangents.size() == defs.size(), "linearize: the function takes " + std::to_string(defs.size()) +
                                                  " arguments but " + std::to_string(tangents.size()) +
                                                  " tangents were given");
@@ -169,7 +169,7 @@ std::pair<PyTree, LinearFn> linearize_trees(const TreeFn& f, const std::vector<P
     check_leaves(ts, lin->in_avals, "linearize: tangent");
     return out_def.unflatten(lin->jvp(ts));
   };
-  return {out_def.unflatten(lin->primals_out), std::move(fn)};
+  return {out_def.unflatten(lin->primals_out), {std::move(fn), lin}};
 }
 
 std::pair<PyTree, VjpFn> vjp_trees(const TreeFn& f, const std::vector<PyTree>& primals) {
@@ -179,13 +179,13 @@ std::pair<PyTree, VjpFn> vjp_trees(const TreeFn& f, const std::vector<PyTree>& p
   FlattenedFn flat = flatten_fn(f, defs);
   auto lin = std::make_shared<const LinearizedFn>(linearize_flat(flat.fn, xs));
   TreeDef out_def = *flat.out_def;
-  VjpFn fn = [lin, defs, out_def](const PyTree& cotangent) {
+  VjpFn::Fn fn = [lin, defs, out_def](const PyTree& cotangent) {
     auto [cts, ct_def] = tree_flatten(cotangent);
     check_same_structure(out_def, ct_def, "vjp: cotangent vs output");
     check_leaves(cts, lin->out_avals, "vjp: cotangent");
     return unflatten_args(defs, lin->vjp(cts));
   };
-  return {out_def.unflatten(lin->primals_out), std::move(fn)};
+  return {out_def.unflatten(lin->primals_out), {std::move(fn), lin}};
 }
 
 }  // namespace engine

@@ -137,6 +137,11 @@ class AutodiffWalkTest : public QObject {
     // The same through the tree-level API, and as the cotangent of the primal variable x.
     auto [out, pull] = vjp([&](const Tensor& a, const Tensor& b) { return f({a, b})[0]; }, {W, x});
     QVERIFY_IDENTICAL(pull(PyTree(ct))[1].leaf(), got[1]);
+    // The tree-level vjp exposes its LinearizedFn: the same linear jaxpr the walk transposes.
+    QCOMPARE(jaxpr_to_string(pull.linearized().linear.jaxpr),
+             jaxpr_to_string(w.jaxprs().linearized.linear.jaxpr));
+    auto [out2, push] = linearize([&](const Tensor& a, const Tensor& b) { return f({a, b})[0]; }, {W, x});
+    QCOMPARE(push.linearized().linear.jaxpr.invars.size(), size_t(2));
     QVERIFY_IDENTICAL(w.cotangent(w.jaxprs().primal.jaxpr.invars[1]), got[1]);
     // Backward records name the primal variable a cotangent belongs to.
     bool named_x = false;
