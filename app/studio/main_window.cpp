@@ -23,6 +23,7 @@
 #include "widgets/model_builder/model_builder_panel.h"
 #include "widgets/run_history/run_history_panel.h"
 #include "widgets/training_dashboard/training_dashboard.h"
+#include "widgets/autodiff_lab/autodiff_lab_panel.h"
 
 namespace gs {
 
@@ -43,6 +44,9 @@ MainWindow::MainWindow(const QString& databasePath, QWidget* parent)
   QDockWidget* historyDock = addPanel(history_, tr("Run History"), "RunHistoryDock");
   tabifyDockWidget(builderDock, trainingDock);
   tabifyDockWidget(trainingDock, historyDock);
+  // The Autodiff Lab (#21), tabbed with the others; it shows the builder's model's training step.
+  autodiffLab_ = new AutodiffLabPanel;
+  tabifyDockWidget(historyDock, addPanel(autodiffLab_, tr("Autodiff Lab"), "AutodiffLabDock"));
   trainingDock->raise();
   defaultLayout_ = saveState();
 
@@ -65,7 +69,7 @@ MainWindow::MainWindow(const QString& databasePath, QWidget* parent)
 MainWindow::~MainWindow() {
   builder_->undoStack()->disconnect(this);
   for (QObject* panel : {static_cast<QObject*>(builder_), static_cast<QObject*>(dashboard_),
-                         static_cast<QObject*>(history_)})
+                         static_cast<QObject*>(history_), static_cast<QObject*>(autodiffLab_)})
     panel->disconnect(this);
 }
 
@@ -196,6 +200,7 @@ void MainWindow::connectPanels() {
   connect(builder_, &ModelBuilderPanel::specChanged, this, modelToDashboard);
   connect(builder_, &ModelBuilderPanel::validityChanged, this, modelToDashboard);
   connect(builder_->undoStack(), &QUndoStack::cleanChanged, this, [this] { updateTitle(); });
+  connect(builder_, &ModelBuilderPanel::specChanged, this, [this] { autodiffLab_->setModelSpec(builder_->spec()); });
   connect(dashboard_, &TrainingDashboard::inputShapeChanged, builder_, &ModelBuilderPanel::setInputShape);
   connect(dashboard_, &TrainingDashboard::modelSpecRequested, this, [this](const nlohmann::json& spec) {
     builder_->setSpec(spec);

@@ -13,6 +13,7 @@ namespace gs {
 class ModelBuilderPanel;
 class TrainingDashboard;
 class RunHistoryPanel;
+class AutodiffLabPanel;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -23,6 +24,7 @@ class MainWindow : public QMainWindow {
   ModelBuilderPanel* builder() const { return builder_; }
   TrainingDashboard* dashboard() const { return dashboard_; }
   RunHistoryPanel* history() const { return history_; }
+  AutodiffLabPanel* autodiffLab() const { return autodiffLab_; }
   QDockWidget* dock(const QString& objectName) const;
   // Shows this panel's dock on top of its tab group.
   void raisePanel(QWidget* panel);
@@ -50,6 +52,7 @@ class MainWindow : public QMainWindow {
   ModelBuilderPanel* builder_ = nullptr;
   TrainingDashboard* dashboard_ = nullptr;
   RunHistoryPanel* history_ = nullptr;
+  AutodiffLabPanel* autodiffLab_ = nullptr;
   QList<QDockWidget*> docks_;
   QByteArray defaultLayout_;
   QLabel* backendLabel_ = nullptr;

@@ -174,6 +174,14 @@ void AutodiffLabPanel::buildUi() {
   tl->addWidget(search_);
   tl->addWidget(trainingText_, 1);
   views_->addTab(training, tr("Training step"));
+  trainingTab_ = training;
+  connect(views_, &QTabWidget::currentChanged, this, [this] {
+    if (views_->currentWidget() == trainingTab_ && pendingSpec_) {
+      nlohmann::json spec = std::move(*pendingSpec_);
+      pendingSpec_.reset();
+      showTrainingStep(spec);
+    }
+  });
 
   values_ = new WalkValuesModel(this);
   valuesView_ = named(new QTableView, "Step values",
@@ -578,6 +586,14 @@ void AutodiffLabPanel::showTrainingStep(const nlohmann::json& spec) {
     trainingEqns_ = 0;
     trainingText_->clear();
     trainingNote_->setText(tr("No training step: %1").arg(qstr(e.what())));
+  }
+}
+
+void AutodiffLabPanel::setModelSpec(const nlohmann::json& spec) {
+  pendingSpec_ = spec;
+  if (views_->currentWidget() == trainingTab_ && isVisible()) {
+    pendingSpec_.reset();
+    showTrainingStep(spec);
   }
 }
 

@@ -67,6 +67,9 @@ class AutodiffLabPanel : public QWidget {
   // The jaxpr of one training step of the model `spec` (engine::nn model spec JSON) in the
   // Training step tab. Errors are shown there, naming what is wrong.
   void showTrainingStep(const nlohmann::json& spec);
+  // The same, deferred until the Training step tab is shown (the main window calls this on every
+  // edit in the Model Builder; tracing a step of a large model is not free).
+  void setModelSpec(const nlohmann::json& spec);
   int trainingStepEquations() const { return trainingEqns_; }
 
  signals:
@@ -92,6 +95,8 @@ class AutodiffLabPanel : public QWidget {
   int linearTextOffset_ = -1;  // first line of the linear jaxpr in the text (VJP)
   int trainingEqns_ = 0;
   bool syncing_ = false;
+  std::optional<nlohmann::json> pendingSpec_;
+  QWidget* trainingTab_ = nullptr;
 
   QComboBox* presets_;
   QPlainTextEdit* expression_;

@@ -30,11 +30,7 @@ namespace {
 
 std::vector<float> floats(const Tensor& t) { return t.array().to_vector<float>(); }
 
-int presetIndex(const std::string& title) {
-  for (size_t i = 0; i < lab_presets().size(); ++i)
-    if (lab_presets()[i].title == title) return static_cast<int>(i);
-  return -1;
-}
+int presetIndex(const std::string& title) { return lab_preset_index(title); }
 
 // The function the panel built, rebuilt independently from the same preset.
 LabFunction presetFunction(const std::string& title) {

@@ -22,6 +22,12 @@ const std::vector<LabPreset>& lab_presets() {
   return presets;
 }
 
+int lab_preset_index(const std::string& title) {
+  for (size_t i = 0; i < lab_presets().size(); ++i)
+    if (lab_presets()[i].title == title) return static_cast<int>(i);
+  return -1;
+}
+
 namespace {
 
 engine::Shape parse_shape(const std::string& text, const std::string& var) {

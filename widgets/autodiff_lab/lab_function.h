@@ -22,6 +22,7 @@ struct LabPreset {
   std::vector<LabVariable> variables;
 };
 const std::vector<LabPreset>& lab_presets();
+int lab_preset_index(const std::string& title);  // -1 if there is none
 
 // A problem at a place: in the expression (line:col of ExprError) or in one variable's fields.
 struct LabError {
