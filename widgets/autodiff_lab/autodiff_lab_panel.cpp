@@ -80,7 +80,8 @@ void AutodiffLabPanel::buildUi() {
   variables_->setHorizontalHeaderLabels({tr("Variable"), tr("Shape"), tr("Values (empty: random)")});
   variables_->horizontalHeader()->setStretchLastSection(true);
   variables_->verticalHeader()->hide();
-  variables_->setMaximumHeight(150);
+  variables_->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 8);
+  variables_->setMaximumHeight(fontMetrics().height() * 8);
   connect(variables_, &QTableWidget::itemChanged, this, [this] {
     if (!syncing_) rebuild();
   });
@@ -230,8 +231,8 @@ void AutodiffLabPanel::buildUi() {
   auto* split = new QSplitter(Qt::Horizontal);
   split->addWidget(views_);
   split->addWidget(right);
-  split->setStretchFactor(0, 3);
-  split->setStretchFactor(1, 2);
+  split->setStretchFactor(0, 1);
+  split->setStretchFactor(1, 1);
 
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(top);

@@ -73,9 +73,10 @@ void JaxprGraphView::setLayout(const GraphLayout& layout) {
     text->setPos(n.x - tb.width() / 2, n.y - tb.height() / 2);
   }
   scene()->setSceneRect(QRectF(-10, -10, layout.width + 20, layout.height + 20));
-  fitInView(scene()->sceneRect(), Qt::KeepAspectRatio);
-  if (transform().m11() < 0.35) setTransform(QTransform::fromScale(0.35, 0.35));  // keep labels legible
-  if (transform().m11() > 1.2) setTransform(QTransform::fromScale(1.2, 1.2));
+  // Natural size keeps every label legible; the view follows the highlighted equation, and the
+  // wheel zooms out for an overview.
+  resetTransform();
+  centerOn(layout.width / 2, 0);
 }
 
 void JaxprGraphView::highlight(int eqn, bool secondary) {
@@ -89,7 +90,7 @@ void JaxprGraphView::highlight(int eqn, bool secondary) {
   highlighted_ = eqn;
   if (eqn < 0) return;
   int n = brush(eqn, secondary ? kOrigin : kCurrent);
-  if (n >= 0) ensureVisible(nodeItems_[n], 40, 40);
+  if (n >= 0) centerOn(nodeItems_[n]);
 }
 
 void JaxprGraphView::setEquationToolTip(int eqn, const QString& tip) {
