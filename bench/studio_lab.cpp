@@ -3,7 +3,7 @@
 // 100 equations over 1,000-element arrays, in each mode; target <= 16 ms. (2) The training step's
 // jaxpr laid out by Graphviz (dot, in-process) and drawn into the graph view; target <= 2 s.
 //
-//   bench_studio_lab   (QT_QPA_PLATFORM=offscreen by default)
+//   bench_studio_lab [--layout-only]   (QT_QPA_PLATFORM=offscreen by default)
 #include <QApplication>
 #include <QElapsedTimer>
 #include <algorithm>
@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   QApplication app(argc, argv);
   bench::print_machine();
 
+  const bool layoutOnly = argc > 1 && std::string(argv[1]) == "--layout-only";
   gs::AutodiffLabPanel lab;
   lab.resize(1280, 800);
   lab.show();
@@ -53,6 +54,7 @@ int main(int argc, char** argv) {
   }
   std::printf("function: %zu equations over f32[1000]\n", lab.walk()->jaxprs().primal.jaxpr.eqns.size());
   std::printf("\n%-40s %8s %12s %10s\n", "lab step (walk + panel update)", "steps", "median (ms)", "max (ms)");
+  if (!layoutOnly)
   for (auto [mode, name] : {std::pair{engine::WalkMode::forward, "Forward"}, {engine::WalkMode::jvp, "JVP"},
                             {engine::WalkMode::vjp, "VJP"}}) {
     lab.setMode(mode);

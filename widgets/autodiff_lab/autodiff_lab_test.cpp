@@ -216,7 +216,10 @@ class AutodiffLabTest : public QObject {
     // dot puts the input above the first equation, and that above the last.
     QVERIFY(g.nodes[0].y < g.nodes[g.node_of_eqn(0)].y);
     QVERIFY(g.nodes[g.node_of_eqn(0)].y < g.nodes[g.node_of_eqn(2)].y);
-    for (const GraphEdge& e : g.edges) QVERIFY(e.points.size() >= 8);  // at least one Bézier segment
+    for (const GraphEdge& e : g.edges) {
+      QVERIFY(e.points.size() >= 8);  // at least one Bézier segment
+      QVERIFY(e.label_x > 0 && e.label_x < g.width + 50 && e.label_y > 0 && e.label_y < g.height + 50);
+    }
   }
 };
 
