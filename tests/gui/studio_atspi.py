@@ -77,12 +77,16 @@ def find_where(root, role, pred, what, timeout=30.0):
 
 def autodiff_lab(app):
     """Opens the Autodiff Lab, types sum(x*x)/2, steps its VJP to the end and reads the cotangent
-    of x: the lab starts a new variable at [1, 2, 3], and the gradient of sum(x*x)/2 is x."""
+    of x. The lab opens on the preset ½xᵀx with x = [1, -2, 3], a row kept when the typed
+    expression still reads x; the gradient of sum(x*x)/2 is x itself."""
     tab = find(app, "page tab", "Autodiff Lab", where="(the lab's dock tab)")
     tab.queryAction().doAction(0)
     log("Autodiff Lab tab pressed")
     expression = find(app, "text", "Expression", where="(the lab's expression editor)")
     expression.queryEditableText().setTextContents("sum(x*x)/2")
+    typed = expression.queryText().getText(0, -1)
+    if typed != "sum(x*x)/2":
+        raise SystemExit(f"FAIL: the expression editor holds {typed!r} after typing sum(x*x)/2")
     log("typed sum(x*x)/2")
     find(app, "radio button", "VJP").queryAction().doAction(0)
     step = find(app, "push button", "Step")
@@ -99,8 +103,8 @@ def autodiff_lab(app):
         raise SystemExit(f"FAIL: stepping the VJP of sum(x*x)/2 took {presses} presses")
     label = find_where(app, "label", lambda n: "cotangent of x = " in n, "showing the cotangent of x", timeout=10)
     got = label.name.split("cotangent of x = ")[1].split("\n")[0]
-    if got != "[1, 2, 3]":
-        raise SystemExit(f"FAIL: the cotangent of x reads {got!r}, expected [1, 2, 3] (x itself)")
+    if got != "[1, -2, 3]":
+        raise SystemExit(f"FAIL: the cotangent of x reads {got!r}, expected [1, -2, 3] (x itself)")
     log(f"the cotangent of x reads {got}")
 
 
