@@ -357,6 +357,9 @@ void AutodiffLabPanel::showError(const LabError& e) {
   }
   errorLabel_->setText(text);
   values_->setRecord(nullptr, {});
+  selected_->setHint(tr("No function: fix the error above"));
+  jaxprText_->setExtraSelections({});
+  highlightedLine_ = -1;
   jaxprText_->setPlainText(tr("(no jaxpr: fix the error above)"));
   graph_->clearGraph(tr("No graph: fix the error above."));
   position_->setText(tr("—"));
