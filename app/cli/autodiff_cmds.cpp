@@ -13,6 +13,7 @@
 #include "engine/ir/trace.h"
 #include "engine/numpy.h"
 #include "engine/transforms/autodiff.h"
+#include "engine/transforms/autodiff_walk.h"
 #include "engine/transforms/jvp.h"
 
 namespace cli {
@@ -59,7 +60,9 @@ struct Options {
   std::string expr;
   std::vector<std::string> vars, at, tangent, wrt;
   std::string cotangent;
+  std::string mode = "vjp";
   bool multiline = false;
+  bool json = false;
 };
 
 std::string join(const std::vector<std::string>& names) {
@@ -149,10 +152,10 @@ void run_jaxpr(const Options& o) {
   std::cout << engine::jaxpr_to_string(cj.jaxpr, o.multiline) << "\n";
 }
 
-void run_jvp(const Options& o) {
-  Inputs in = read_inputs(o);
-  Tensors tangents(in.values.size());  // undefined: zero tangent
-  for (const std::string& arg : o.tangent) {
+// --tangent NAME=VALUE per variable given with --at; undefined (a zero tangent) where not given.
+Tensors read_tangents(const Inputs& in, const std::vector<std::string>& args) {
+  Tensors tangents(in.values.size());
+  for (const std::string& arg : args) {
     NamedArg a = split_named(arg, "--tangent");
     std::string what = "--tangent " + a.name;
     auto it = std::find(in.names.begin(), in.names.end(), a.name);
@@ -166,6 +169,12 @@ void run_jvp(const Options& o) {
                                                     in.values[i].aval().str());
     tangents[i] = t;
   }
+  return tangents;
+}
+
+void run_jvp(const Options& o) {
+  Inputs in = read_inputs(o);
+  Tensors tangents = read_tangents(in, o.tangent);
   auto [outs, touts] = engine::jvp_flat(in.fn, in.values, tangents);
   touts = engine::instantiate_zeros(touts, engine::avals_of(outs));
   std::cout << json_object({{"out", to_json(outs[0])}, {"tangent", to_json(touts[0])}}) << "\n";
@@ -217,6 +226,120 @@ void run_jacobian(const Options& o) {
   shape.insert(shape.end(), x.shape().begin(), x.shape().end());
   Array J = Array::from_vector(jac, shape).astype(x.dtype());
   std::cout << json_object({{"out", to_json(pb.out)}, {"jacobian", to_json(J)}}) << "\n";
+}
+
+// The Autodiff Lab's walk, headless: one record per equation with the values it read and wrote.
+void run_trace(const Options& o) {
+  Inputs in = read_inputs(o);
+  const engine::WalkMode mode = engine::parse_walk_mode(o.mode);
+  GS_CHECK(o.tangent.empty() || mode == engine::WalkMode::jvp, "--tangent is for --mode jvp");
+  GS_CHECK(o.cotangent.empty() || mode == engine::WalkMode::vjp, "--cotangent is for --mode vjp");
+  Tensors seeds;
+  if (mode == engine::WalkMode::jvp) {
+    // Tangents not given are ones here (a walk with a zero tangent shows nothing flowing).
+    seeds = read_tangents(in, o.tangent);
+    for (size_t i = 0; i < seeds.size(); ++i)
+      if (!seeds[i].defined()) seeds[i] = engine::full_like(in.values[i], 1.0);
+  }
+  engine::AutodiffWalk probe(in.fn, in.values, engine::WalkMode::forward);
+  const Aval out_aval = probe.jaxprs().linearized.out_avals.at(0);
+  if (mode == engine::WalkMode::vjp) {
+    GS_CHECK(engine::is_floating(out_aval.dtype), "cannot differentiate: the expression's result is " +
+                                                      out_aval.str() + ", not a float");
+    seeds = {o.cotangent.empty() ? engine::full_like(engine::zeros(out_aval.shape, out_aval.dtype), 1.0)
+                                 : Tensor(parse_json_array(o.cotangent, "--cotangent", out_aval.dtype))};
+    GS_CHECK(seeds[0].shape() == out_aval.shape, "--cotangent: shape [" + engine::shape_str(seeds[0].shape()) +
+                                                     "] does not match the output " + out_aval.str());
+  }
+  engine::AutodiffWalk walk(in.fn, in.values, mode, seeds);
+  walk.run();
+
+  const engine::DerivativeJaxprs& d = walk.jaxprs();
+  auto lines_of = [](const engine::Jaxpr& j) {
+    std::vector<std::string> lines;
+    std::string text = engine::jaxpr_to_string(j, true), line;
+    for (char c : text) {
+      if (c != '\n') { line += c; continue; }
+      lines.push_back(line);
+      line.clear();
+    }
+    lines.push_back(line);
+    return lines;
+  };
+  const std::vector<std::string> primal_lines = lines_of(d.primal.jaxpr), linear_lines = lines_of(d.linearized.linear.jaxpr);
+  auto equation = [&](const engine::WalkStep& s) {
+    const std::string& l = (s.backward ? linear_lines : primal_lines).at(s.eqn + 1);
+    return l.substr(l.find_first_not_of(' '));
+  };
+  const char* dname = mode == engine::WalkMode::jvp ? "tangent" : "cotangent";
+  auto values_json = [&](const std::vector<engine::WalkValue>& vs) {
+    std::string a = "[";
+    for (size_t i = 0; i < vs.size(); ++i) {
+      std::vector<std::pair<std::string, std::string>> e{{"name", json_string(vs[i].name)}};
+      if (!vs[i].primal_name.empty()) e.emplace_back("of", json_string(vs[i].primal_name));
+      if (vs[i].value.defined()) e.emplace_back("value", to_json(vs[i].value));
+      if (mode != engine::WalkMode::forward)
+        e.emplace_back(dname, vs[i].derivative.defined() ? to_json(vs[i].derivative) : "0");
+      a += (i ? ", " : "") + json_object(e);
+    }
+    return a + "]";
+  };
+  auto values_text = [&](const std::vector<engine::WalkValue>& vs) {
+    std::string t;
+    for (const engine::WalkValue& v : vs) {
+      t += "  " + v.name + (v.primal_name.empty() ? "" : " (of " + v.primal_name + ")");
+      if (v.value.defined()) t += " = " + to_json(v.value);
+      if (mode != engine::WalkMode::forward)
+        t += std::string(v.value.defined() ? ", " : " ") + dname + " " + (v.derivative.defined() ? to_json(v.derivative) : "0");
+    }
+    return t;
+  };
+
+  // The result: outputs, and the derivative the walk ends with.
+  std::string result_json;
+  if (mode == engine::WalkMode::jvp) result_json = to_json(walk.output_tangents()[0]);
+  if (mode == engine::WalkMode::vjp) {
+    Tensors cts = walk.input_cotangents();
+    std::vector<std::pair<std::string, std::string>> e;
+    for (size_t i = 0; i < in.names.size(); ++i) e.emplace_back(in.names[i], to_json(cts[i]));
+    result_json = json_object(e);
+  }
+
+  if (o.json) {
+    std::string steps = "[";
+    for (size_t i = 0; i < walk.size(); ++i) {
+      const engine::WalkRecord& r = walk.record(i);
+      steps += (i ? ", " : "") + json_object({{"step", std::to_string(i + 1)},
+                                              {"phase", json_string(r.step.backward ? "backward" : "forward")},
+                                              {"eqn", std::to_string(r.step.eqn)},
+                                              {"primal_eqn", std::to_string(r.step.primal_eqn)},
+                                              {"equation", json_string(equation(r.step))},
+                                              {"reads", values_json(r.reads)},
+                                              {"writes", values_json(r.writes)}});
+    }
+    std::vector<std::pair<std::string, std::string>> top{
+        {"mode", json_string(o.mode)},
+        {"jaxpr", json_string(engine::jaxpr_to_string(d.primal.jaxpr))}};
+    if (mode == engine::WalkMode::vjp)
+      top.emplace_back("linear_jaxpr", json_string(engine::jaxpr_to_string(d.linearized.linear.jaxpr)));
+    top.emplace_back("steps", steps + "]");
+    top.emplace_back("out", to_json(walk.outputs()[0]));
+    if (mode != engine::WalkMode::forward) top.emplace_back(dname, result_json);
+    std::cout << json_object(top) << "\n";
+    return;
+  }
+  std::cout << engine::jaxpr_to_string(d.primal.jaxpr, true) << "\n";
+  if (mode == engine::WalkMode::vjp)
+    std::cout << "linear (walked bottom up):\n" << engine::jaxpr_to_string(d.linearized.linear.jaxpr, true) << "\n";
+  for (size_t i = 0; i < walk.size(); ++i) {
+    const engine::WalkRecord& r = walk.record(i);
+    std::cout << "[" << i + 1 << "/" << walk.size() << "] " << (r.step.backward ? "backward " : "forward  ")
+              << equation(r.step) << "\n    reads" << values_text(r.reads) << "\n    writes" << values_text(r.writes)
+              << "\n";
+  }
+  std::cout << "out = " << to_json(walk.outputs()[0]);
+  if (mode != engine::WalkMode::forward) std::cout << "\n" << dname << " = " << result_json;
+  std::cout << "\n";
 }
 
 // "Functions: abs(x), all(x, axis, keepdims), ..." wrapped at 100 columns, from the function table
@@ -293,6 +416,16 @@ void add_autodiff_commands(CLI::App& app) {
   vjp->add_option("--cotangent", o->cotangent, "VALUE, the cotangent of the result (its shape)")
       ->required();
   vjp->callback([o] { run_vjp(*o); });
+
+  CLI::App* trace = add_command(
+      app, "trace", "Step through EXPR's forward pass, jvp or vjp: one record per equation with its values",
+      o, "gradient-cli trace 'sum(x*x)/2' --mode vjp --at x=[1,2,3] --json");
+  add_at(trace, o);
+  trace->add_option("--mode", o->mode, "forward, jvp or vjp (default vjp)");
+  trace->add_option("--tangent", o->tangent, "NAME=VALUE (jvp; ones where not given)")->allow_extra_args(false);
+  trace->add_option("--cotangent", o->cotangent, "VALUE, the cotangent of the result (vjp; ones if not given)");
+  trace->add_flag("--json", o->json, "One JSON document: the jaxprs, the steps with their values, the result");
+  trace->callback([o] { run_trace(*o); });
 
   CLI::App* jac =
       add_command(app, "jacobian", "Jacobian of EXPR with respect to one variable (shape out + in)",

@@ -20,11 +20,12 @@
 #include "app/studio/about_dialog.h"
 #include "engine/build_info.h"
 #include "engine/nn/model_spec.h"
+#include "widgets/autodiff_lab/autodiff_lab_panel.h"
 #include "widgets/common/controls.h"
 #include "widgets/common/qt_convert.h"
-#include "widgets/model_builder/model_builder_panel.h"
 #include "widgets/dataset_browser/dataset_browser_panel.h"
 #include "widgets/evaluation/evaluation_panel.h"
+#include "widgets/model_builder/model_builder_panel.h"
 #include "widgets/run_history/run_history_panel.h"
 #include "widgets/training_dashboard/training_dashboard.h"
 
@@ -51,6 +52,9 @@ MainWindow::MainWindow(const QString& databasePath, QWidget* parent)
   evaluation_ = new EvaluationPanel;
   tabifyDockWidget(historyDock, addPanel(dataset_, tr("Dataset"), "DatasetDock"));
   tabifyDockWidget(historyDock, addPanel(evaluation_, tr("Evaluation"), "EvaluationDock"));
+  // The Autodiff Lab (#21), tabbed with the others; it shows the builder's model's training step.
+  autodiffLab_ = new AutodiffLabPanel;
+  tabifyDockWidget(historyDock, addPanel(autodiffLab_, tr("Autodiff Lab"), "AutodiffLabDock"));
   trainingDock->raise();
   defaultLayout_ = saveState();
 
@@ -74,7 +78,7 @@ MainWindow::~MainWindow() {
   builder_->undoStack()->disconnect(this);
   history_->table()->selectionModel()->disconnect(this);
   for (QObject* panel : {static_cast<QObject*>(builder_), static_cast<QObject*>(dashboard_),
-                         static_cast<QObject*>(history_)})
+                         static_cast<QObject*>(history_), static_cast<QObject*>(autodiffLab_)})
     panel->disconnect(this);
 }
 
@@ -212,6 +216,7 @@ void MainWindow::connectPanels() {
   connect(builder_, &ModelBuilderPanel::specChanged, this, modelToDashboard);
   connect(builder_, &ModelBuilderPanel::validityChanged, this, modelToDashboard);
   connect(builder_->undoStack(), &QUndoStack::cleanChanged, this, [this] { updateTitle(); });
+  connect(builder_, &ModelBuilderPanel::specChanged, this, [this] { autodiffLab_->setModelSpec(builder_->spec()); });
   connect(dashboard_, &TrainingDashboard::inputShapeChanged, builder_, &ModelBuilderPanel::setInputShape);
   connect(dashboard_, &TrainingDashboard::modelSpecRequested, this, [this](const nlohmann::json& spec) {
     builder_->setSpec(spec);

@@ -15,6 +15,7 @@ class TrainingDashboard;
 class RunHistoryPanel;
 class DatasetBrowserPanel;
 class EvaluationPanel;
+class AutodiffLabPanel;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -27,6 +28,7 @@ class MainWindow : public QMainWindow {
   RunHistoryPanel* history() const { return history_; }
   DatasetBrowserPanel* datasetBrowser() const { return dataset_; }
   EvaluationPanel* evaluation() const { return evaluation_; }
+  AutodiffLabPanel* autodiffLab() const { return autodiffLab_; }
   QDockWidget* dock(const QString& objectName) const;
   // Shows this panel's dock on top of its tab group.
   void raisePanel(QWidget* panel);
@@ -56,6 +58,7 @@ class MainWindow : public QMainWindow {
   RunHistoryPanel* history_ = nullptr;
   DatasetBrowserPanel* dataset_ = nullptr;
   EvaluationPanel* evaluation_ = nullptr;
+  AutodiffLabPanel* autodiffLab_ = nullptr;
   QList<QDockWidget*> docks_;
   QByteArray defaultLayout_;
   QLabel* backendLabel_ = nullptr;

@@ -4,6 +4,9 @@
 #include <QApplication>
 #include <QDir>
 #include <QDockWidget>
+#include <QTabWidget>
+
+#include "widgets/autodiff_lab/autodiff_lab_panel.h"
 #include <QEventLoop>
 #include <QTemporaryDir>
 #include <QTimer>
@@ -124,6 +127,15 @@ int runScreenshotTour(const QString& dir, const QString& /*userDatabase*/) {
   window.builder()->selectLayer(9);
   window.raisePanel(window.builder());
   save(&window, "builder");
+
+  // The Autodiff Lab caught mid-way through the backward walk of the two-layer net (#21).
+  AutodiffLabPanel* lab = window.autodiffLab();
+  lab->loadPreset(lab_preset_index("two-layer net"));
+  lab->setMode(engine::WalkMode::vjp);
+  lab->views()->setCurrentIndex(1);  // the graph, highlighted; the text view is one click away
+  while (lab->walk() && lab->walk()->position() < lab->walk()->jaxprs().primal.jaxpr.eqns.size() + 4) lab->step();
+  window.raisePanel(lab);
+  save(&window, "autodiff-lab");
 
   AboutDialog about(&window);
   about.show();

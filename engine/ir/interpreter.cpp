@@ -36,26 +36,4 @@ Tensors eval_jaxpr(const Jaxpr& j, std::span<const Tensor> consts, std::span<con
   return out;
 }
 
-JaxprStepper::JaxprStepper(ClosedJaxpr jaxpr, Tensors args) : jaxpr_(std::move(jaxpr)) {
-  env_ = bind_inputs(jaxpr_.jaxpr, jaxpr_.consts, args);
-}
-
-const Tensors& JaxprStepper::step() {
-  GS_CHECK(!finished(), "the jaxpr has no more equations to step through");
-  last_ = run_eqn(jaxpr_.jaxpr.eqns[next_++], env_);
-  return last_;
-}
-
-Tensors JaxprStepper::outputs() const {
-  GS_CHECK(finished(), "outputs() before the last equation ran");
-  Tensors out;
-  for (const Atom& a : jaxpr_.jaxpr.outvars) out.push_back(read_atom(env_, a));
-  return out;
-}
-
-std::optional<Tensor> JaxprStepper::value(int var) const {
-  if (var < 0 || static_cast<size_t>(var) >= env_.size() || !env_[var].defined()) return std::nullopt;
-  return env_[var];
-}
-
 }  // namespace engine

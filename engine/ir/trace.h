@@ -25,6 +25,7 @@ class Builder {
   // Ends the trace: the jaxpr with `outputs` as its results, and the captured constants.
   ClosedJaxpr finish(std::span<const Tensor> outputs);
   uint64_t id() const { return id_; }
+  size_t num_eqns() const { return jaxpr_.eqns.size(); }  // recorded so far
 
  private:
   Atom atom_for(const Tensor& t);

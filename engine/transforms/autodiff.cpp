@@ -5,6 +5,7 @@
 
 #include "engine/ops/elementwise.h"
 #include "engine/ops/shape_ops.h"
+#include "engine/transforms/vmap.h"
 
 namespace engine {
 
@@ -114,31 +115,25 @@ TensorFn tensor_fn(const TreeFn& f, const std::vector<PyTree>& args, int argnum,
   return {arg.leaf(), std::move(fn)};
 }
 
-Tensor one_hot(const Aval& aval, int64_t i) {
-  Array a = Array::zeros(aval.dtype, aval.shape);
+// The standard basis of a space of shape `aval.shape`, stacked: shape (n, *aval.shape), row i the
+// i-th one-hot element (jnp.eye(n).reshape(n, *shape), as JAX's _std_basis).
+Tensor standard_basis(const Aval& aval) {
+  const int64_t n = aval.size();
+  Shape shape{n};
+  shape.insert(shape.end(), aval.shape.begin(), aval.shape.end());
+  Array a = Array::zeros(aval.dtype, shape);
   dispatch_dtype(aval.dtype, [&](auto tag) {
     using T = decltype(tag);
-    a.mutable_data<T>()[i] = static_cast<T>(1);
+    T* d = a.mutable_data<T>();
+    for (int64_t i = 0; i < n; ++i) d[i * n + i] = static_cast<T>(1);
   });
   return a;
 }
 
-// a ⊗ b, of shape a.shape + b.shape. Jacobians are assembled as sums of these, one per one-hot
-// direction, with ops that trace and differentiate (hessian = jacfwd of jacrev). This costs
-// n·|J| work; stacking the directions (concatenate) will make it |J| once available.
-Tensor tensor_product(const Tensor& a, const Tensor& b) {
-  Shape shape = a.shape();
-  shape.insert(shape.end(), b.shape().begin(), b.shape().end());
-  IntList da, db;
-  for (int i = 0; i < a.rank(); ++i) da.push_back(i);
-  for (int i = 0; i < b.rank(); ++i) db.push_back(a.rank() + i);
-  return broadcast_in_dim(a, shape, da) * broadcast_in_dim(astype(b, a.dtype()), shape, db);
-}
-
-Tensor jacobian_zeros(const Aval& out, const Aval& in) {
+Shape jacobian_shape(const Aval& out, const Aval& in) {
   Shape shape = out.shape;
   shape.insert(shape.end(), in.shape.begin(), in.shape.end());
-  return zeros(shape, out.dtype);
+  return shape;
 }
 
 }  // namespace
@@ -168,14 +163,13 @@ TransformedFn jacfwd_tree(TreeFn f, int argnum) {
       [f = std::move(f), argnum](const std::vector<PyTree>& args) -> PyTree {
         TensorFn tf = tensor_fn(f, args, argnum, "jacfwd");
         LinearizedFn lin = linearize_flat(tf.fn, {tf.x});
-        const Aval& in = lin.in_avals[0];
-        Tensor jac;
-        for (int64_t i = 0; i < in.size(); ++i) {
-          Tensor e = one_hot(in, i);
-          Tensor column = tensor_product(lin.jvp({e})[0], e);
-          jac = jac.defined() ? jac + column : column;
-        }
-        return jac.defined() ? jac : jacobian_zeros(lin.out_avals[0], in);
+        const Aval &in = lin.in_avals[0], &out = lin.out_avals[0];
+        if (in.size() == 0) return zeros(jacobian_shape(out, in), out.dtype);
+        // One jvp, vmapped over the basis of the input space: column i is J·e_i. The batch axis
+        // goes last, (*out, n), and is then unfolded into the input's shape.
+        FlatFn push = [&lin](const Tensors& t) { return lin.jvp(t); };
+        Tensor cols = vmap_flat(push, {standard_basis(in)}, {0}, -1)[0];
+        return reshape(cols, jacobian_shape(out, in));
       },
       "jacfwd");
 }
@@ -185,15 +179,14 @@ TransformedFn jacrev_tree(TreeFn f, int argnum) {
       [f = std::move(f), argnum](const std::vector<PyTree>& args) -> PyTree {
         TensorFn tf = tensor_fn(f, args, argnum, "jacrev");
         LinearizedFn lin = linearize_flat(tf.fn, {tf.x});
-        const Aval& out = lin.out_avals[0];
+        const Aval &in = lin.in_avals[0], &out = lin.out_avals[0];
         GS_CHECK(is_floating(out.dtype), "jacrev requires a floating-point output, got " + out.str());
-        Tensor jac;
-        for (int64_t j = 0; j < out.size(); ++j) {
-          Tensor e = one_hot(out, j);
-          Tensor row = tensor_product(e, lin.vjp({e})[0]);
-          jac = jac.defined() ? jac + row : row;
-        }
-        return jac.defined() ? jac : jacobian_zeros(out, lin.in_avals[0]);
+        if (out.size() == 0) return zeros(jacobian_shape(out, in), out.dtype);
+        // One vjp, vmapped over the basis of the output space: row j is e_jᵀ·J, stacked as
+        // (m, *in) and then folded back into the output's shape.
+        FlatFn pull = [&lin](const Tensors& c) { return lin.vjp(c); };
+        Tensor rows = vmap_flat(pull, {standard_basis(out)}, {0}, 0)[0];
+        return reshape(rows, jacobian_shape(out, in));
       },
       "jacrev");
 }

@@ -53,9 +53,31 @@ struct GradOptions {
 };
 
 // Maps tangents (one tree per primal argument, structured like it) to the output tangent tree.
-using LinearFn = std::function<PyTree(const std::vector<PyTree>&)>;
-// Maps an output cotangent (structured like the output) to one cotangent tree per argument.
-using VjpFn = std::function<std::vector<PyTree>(const PyTree&)>;
+// linearized() is the flat LinearizedFn underneath: its linear jaxpr and residuals, to look at.
+class LinearFn {
+ public:
+  using Fn = std::function<PyTree(const std::vector<PyTree>&)>;
+  LinearFn(Fn fn, std::shared_ptr<const LinearizedFn> lin) : fn_(std::move(fn)), lin_(std::move(lin)) {}
+  PyTree operator()(const std::vector<PyTree>& tangents) const { return fn_(tangents); }
+  const LinearizedFn& linearized() const { return *lin_; }
+
+ private:
+  Fn fn_;
+  std::shared_ptr<const LinearizedFn> lin_;
+};
+// Maps an output cotangent (structured like the output) to one cotangent tree per argument;
+// linearized() as above (its linear jaxpr is what the cotangent is pulled back through).
+class VjpFn {
+ public:
+  using Fn = std::function<std::vector<PyTree>(const PyTree&)>;
+  VjpFn(Fn fn, std::shared_ptr<const LinearizedFn> lin) : fn_(std::move(fn)), lin_(std::move(lin)) {}
+  std::vector<PyTree> operator()(const PyTree& cotangent) const { return fn_(cotangent); }
+  const LinearizedFn& linearized() const { return *lin_; }
+
+ private:
+  Fn fn_;
+  std::shared_ptr<const LinearizedFn> lin_;
+};
 
 std::pair<PyTree, LinearFn> linearize_trees(const TreeFn& f, const std::vector<PyTree>& primals);
 std::pair<PyTree, VjpFn> vjp_trees(const TreeFn& f, const std::vector<PyTree>& primals);
@@ -91,8 +113,9 @@ TransformedFn grad(F f, GradOptions options = {}) {
 }
 
 // Jacobians of a function from one tensor argument to one tensor: shape out.shape + in.shape.
-// jacfwd pushes one one-hot tangent per input element through the linearized function; jacrev
-// pulls one one-hot cotangent per output element back through its transpose.
+// As in JAX, jacfwd is one jvp vmapped over the standard basis of the input (a batch of one-hot
+// tangents, pushed through the linearized function at once); jacrev is one vjp vmapped over the
+// basis of the output. Either costs one batched pass, not one pass per basis element.
 template <class F>
 TransformedFn jacfwd(F f, int argnum = 0) {
   return jacfwd_tree(as_tree_fn(std::move(f)), argnum);

@@ -19,8 +19,32 @@ Tensors instantiate_zeros(const Tensors& ts, const std::vector<Aval>& avals) {
   return out;
 }
 
+void jvp_eqn(const Eqn& e, std::vector<Tensor>& primal_env, std::vector<Tensor>& tangent_env) {
+  Tensors xs, ts;
+  bool any_tangent = false;
+  for (const Atom& a : e.inputs) {
+    xs.push_back(read_atom(primal_env, a));
+    ts.push_back(a.is_literal() ? Tensor() : tangent_env[a.var]);
+    any_tangent = any_tangent || ts.back().defined();
+  }
+  Tensors outs, touts;
+  if (!any_tangent) {
+    outs = bind(e.prim, xs, e.params);  // nothing to differentiate: no rule needed
+    touts.resize(outs.size());
+  } else {
+    const PrimitiveRules& r = rules(e.prim);
+    GS_CHECK(r.jvp, "jvp: primitive " + std::string(r.name) + " has no JVP rule (" +
+                        std::string(r.missing_reason) + ")");
+    std::tie(outs, touts) = r.jvp(xs, ts, e.params);
+  }
+  for (size_t i = 0; i < outs.size(); ++i) {
+    primal_env[e.outputs[i]] = outs[i];
+    tangent_env[e.outputs[i]] = i < touts.size() ? touts[i] : Tensor();
+  }
+}
+
 std::pair<Tensors, Tensors> jvp_jaxpr(const ClosedJaxpr& cj, std::span<const Tensor> primals,
-                                      std::span<const Tensor> tangents) {
+                                      std::span<const Tensor> tangents, const JvpObserver* observe) {
   const Jaxpr& j = cj.jaxpr;
   GS_CHECK(primals.size() == j.invars.size() && tangents.size() == primals.size(),
            "jvp: expected " + std::to_string(j.invars.size()) + " primals and as many tangents");
@@ -34,28 +58,9 @@ std::pair<Tensors, Tensors> jvp_jaxpr(const ClosedJaxpr& cj, std::span<const Ten
       tangent_env[j.invars[i]] = tangents[i];
     }
   }
-  for (const Eqn& e : j.eqns) {
-    Tensors xs, ts;
-    bool any_tangent = false;
-    for (const Atom& a : e.inputs) {
-      xs.push_back(read_atom(primal_env, a));
-      ts.push_back(a.is_literal() ? Tensor() : tangent_env[a.var]);
-      any_tangent = any_tangent || ts.back().defined();
-    }
-    Tensors outs, touts;
-    if (!any_tangent) {
-      outs = bind(e.prim, xs, e.params);  // nothing to differentiate: no rule needed
-      touts.resize(outs.size());
-    } else {
-      const PrimitiveRules& r = rules(e.prim);
-      GS_CHECK(r.jvp, "jvp: primitive " + std::string(r.name) + " has no JVP rule (" +
-                          std::string(r.missing_reason) + ")");
-      std::tie(outs, touts) = r.jvp(xs, ts, e.params);
-    }
-    for (size_t i = 0; i < outs.size(); ++i) {
-      primal_env[e.outputs[i]] = outs[i];
-      tangent_env[e.outputs[i]] = i < touts.size() ? touts[i] : Tensor();
-    }
+  for (size_t k = 0; k < j.eqns.size(); ++k) {
+    jvp_eqn(j.eqns[k], primal_env, tangent_env);
+    if (observe) (*observe)(k, primal_env, tangent_env);
   }
   Tensors outs, touts;
   for (const Atom& a : j.outvars) {

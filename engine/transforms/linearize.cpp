@@ -3,13 +3,23 @@
 #include "engine/ir/trace.h"
 #include "engine/ops/rule_helpers.h"
 #include "engine/transforms/autodiff.h"
+#include "engine/transforms/derivative_jaxprs.h"
 #include "engine/transforms/jvp.h"
 #include "engine/transforms/partial_eval.h"
 #include "engine/transforms/transpose.h"
 
 namespace engine {
 
-LinearizedFn linearize_flat(const FlatFn& f, const Tensors& primals, size_t num_tangent_outputs) {
+namespace {
+
+// The variable a tensor is in the innermost trace, or -1 (a concrete value, an outer tracer).
+int var_in_current_trace(const Tensor& t) {
+  const Builder* b = current_builder();
+  return b && t.is_traced() && t.tracer()->trace_id == b->id() ? t.tracer()->var : -1;
+}
+
+LinearizedFn linearize_impl(const FlatFn& f, const Tensors& primals, size_t num_tangent_outputs,
+                            LinearizeRecord* record) {
   const size_t n = primals.size();
   LinearizedFn lin;
   lin.in_avals = avals_of(primals);
@@ -20,6 +30,7 @@ LinearizedFn linearize_flat(const FlatFn& f, const Tensors& primals, size_t num_
   // The jvp as a jaxpr over (primals, tangents). Symbolic-zero output tangents are left out of its
   // outputs and remembered in zero_out; integer inputs get no tangent (their tangent invars stay
   // unused), and neither do the outputs past num_tangent_outputs.
+  std::vector<int> jvp_eqn_origin;  // per jvp equation: the primal equation (with a record)
   std::vector<Aval> jvp_in = lin.in_avals;
   jvp_in.insert(jvp_in.end(), lin.in_avals.begin(), lin.in_avals.end());
   ClosedJaxpr jvp = trace_to_jaxpr(
@@ -27,7 +38,23 @@ LinearizedFn linearize_flat(const FlatFn& f, const Tensors& primals, size_t num_
         Tensors xs(in.begin(), in.begin() + n), ts(in.begin() + n, in.end());
         for (size_t i = 0; i < n; ++i)
           if (!is_floating(lin.in_avals[i].dtype)) ts[i] = Tensor();
-        auto [outs, touts] = jvp_jaxpr(cj, xs, ts);
+        // With a record: each primal variable's primal and tangent variable in this trace, and
+        // the primal equation that emitted each jvp equation.
+        JvpObserver observe = [&](size_t k, const std::vector<Tensor>& penv, const std::vector<Tensor>& tenv) {
+          for (int v : cj.jaxpr.eqns[k].outputs) {
+            record->links[v].jvp_primal = var_in_current_trace(penv[v]);
+            record->links[v].jvp_tangent = tenv[v].defined() ? var_in_current_trace(tenv[v]) : -1;
+          }
+          jvp_eqn_origin.resize(current_builder()->num_eqns(), static_cast<int>(k));
+        };
+        if (record) {
+          record->links.assign(cj.jaxpr.avals.size(), VarLinks{});
+          for (size_t i = 0; i < n; ++i) {
+            record->links[cj.jaxpr.invars[i]].jvp_primal = var_in_current_trace(xs[i]);
+            if (ts[i].defined()) record->links[cj.jaxpr.invars[i]].jvp_tangent = var_in_current_trace(ts[i]);
+          }
+        }
+        auto [outs, touts] = jvp_jaxpr(cj, xs, ts, record ? &observe : nullptr);
         lin.zero_out.assign(m, true);
         for (size_t i = 0; i < m; ++i) {
           if (i >= num_tangent_outputs || !touts[i].defined()) continue;
@@ -56,7 +83,38 @@ LinearizedFn linearize_flat(const FlatFn& f, const Tensors& primals, size_t num_
   lj = std::move(pe.unknown);
   lj.constvars.assign(lj.invars.begin(), lj.invars.begin() + pe.num_residuals);
   lj.invars.erase(lj.invars.begin(), lj.invars.begin() + pe.num_residuals);
+  if (record) {
+    // Follow each tangent into the linear jaxpr (partial evaluation renumbers variables), and
+    // each linear equation back to its jvp equation through the variable it defines.
+    std::vector<int> defined_by(jvp.jaxpr.avals.size(), -1);
+    for (size_t k = 0; k < jvp.jaxpr.eqns.size(); ++k)
+      for (int v : jvp.jaxpr.eqns[k].outputs) defined_by[v] = static_cast<int>(k);
+    std::vector<int> jvp_var_of(lj.avals.size(), -1);
+    for (size_t v = 0; v < pe.unknown_var.size(); ++v)
+      if (pe.unknown_var[v] >= 0) jvp_var_of[pe.unknown_var[v]] = static_cast<int>(v);
+    for (VarLinks& l : record->links)
+      if (l.jvp_tangent >= 0) l.linear_tangent = pe.unknown_var[l.jvp_tangent];
+    for (const Eqn& e : lj.eqns) {
+      int jv = e.outputs.empty() ? -1 : jvp_var_of[e.outputs[0]];
+      int je = jv < 0 ? -1 : defined_by[jv];
+      record->linear_eqn_origin.push_back(je < 0 || static_cast<size_t>(je) >= jvp_eqn_origin.size()
+                                              ? -1
+                                              : jvp_eqn_origin[je]);
+    }
+    record->primal = std::move(cj);
+    record->jvp = std::move(jvp);
+  }
   return lin;
+}
+
+}  // namespace
+
+LinearizedFn linearize_flat(const FlatFn& f, const Tensors& primals, size_t num_tangent_outputs) {
+  return linearize_impl(f, primals, num_tangent_outputs, nullptr);
+}
+
+LinearizedFn linearize_flat_recorded(const FlatFn& f, const Tensors& primals, LinearizeRecord& record) {
+  return linearize_impl(f, primals, std::numeric_limits<size_t>::max(), &record);
 }
 
 Tensors LinearizedFn::jvp(const Tensors& tangents) const {
@@ -101,7 +159,7 @@ std::pair<PyTree, LinearFn> linearize_trees(const TreeFn& f, const std::vector<P
   FlattenedFn flat = flatten_fn(f, defs);
   auto lin = std::make_shared<const LinearizedFn>(linearize_flat(flat.fn, xs));
   TreeDef out_def = *flat.out_def;
-  LinearFn fn = [lin, defs, out_def](const std::vector<PyTree>& tangents) {
+  LinearFn::Fn fn = [lin, defs, out_def](const std::vector<PyTree>& tangents) {
     GS_CHECK(tangents.size() == defs.size(), "linearize: the function takes " + std::to_string(defs.size()) +
                                                  " arguments but " + std::to_string(tangents.size()) +
                                                  " tangents were given");
@@ -111,7 +169,7 @@ std::pair<PyTree, LinearFn> linearize_trees(const TreeFn& f, const std::vector<P
     check_leaves(ts, lin->in_avals, "linearize: tangent");
     return out_def.unflatten(lin->jvp(ts));
   };
-  return {out_def.unflatten(lin->primals_out), std::move(fn)};
+  return {out_def.unflatten(lin->primals_out), {std::move(fn), lin}};
 }
 
 std::pair<PyTree, VjpFn> vjp_trees(const TreeFn& f, const std::vector<PyTree>& primals) {
@@ -121,13 +179,13 @@ std::pair<PyTree, VjpFn> vjp_trees(const TreeFn& f, const std::vector<PyTree>& p
   FlattenedFn flat = flatten_fn(f, defs);
   auto lin = std::make_shared<const LinearizedFn>(linearize_flat(flat.fn, xs));
   TreeDef out_def = *flat.out_def;
-  VjpFn fn = [lin, defs, out_def](const PyTree& cotangent) {
+  VjpFn::Fn fn = [lin, defs, out_def](const PyTree& cotangent) {
     auto [cts, ct_def] = tree_flatten(cotangent);
     check_same_structure(out_def, ct_def, "vjp: cotangent vs output");
     check_leaves(cts, lin->out_avals, "vjp: cotangent");
     return unflatten_args(defs, lin->vjp(cts));
   };
-  return {out_def.unflatten(lin->primals_out), std::move(fn)};
+  return {out_def.unflatten(lin->primals_out), {std::move(fn), lin}};
 }
 
 }  // namespace engine

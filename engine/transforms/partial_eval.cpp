@@ -16,6 +16,7 @@ class Renumber {
     if (map_[v] < 0) map_[v] = dst_.new_var(src_.avals[v]);
     return map_[v];
   }
+  const std::vector<int>& map() const { return map_; }
   Atom atom(const Atom& a) { return a.is_literal() ? a : Atom::of(var(a.var)); }
   Eqn eqn(const Eqn& e) {
     Eqn out{e.prim, e.params, {}, {}};
@@ -108,6 +109,7 @@ PartialEval partial_eval_jaxpr(const Jaxpr& jaxpr, const std::vector<bool>& in_u
   for (const Eqn* e : unknown_eqns) pe.unknown.eqns.push_back(u.eqn(*e));
   for (size_t i = 0; i < j.outvars.size(); ++i)
     if (pe.out_unknowns[i]) pe.unknown.outvars.push_back(u.atom(j.outvars[i]));
+  pe.unknown_var = u.map();
   return pe;
 }
 

@@ -22,6 +22,9 @@ struct PartialEval {
   Jaxpr unknown;
   std::vector<bool> out_unknowns;  // per original output: produced by `unknown`
   size_t num_residuals = 0;
+  // Per variable of the original jaxpr: its number in `unknown`, or -1 where it has none (lets
+  // the Autodiff Lab follow a tangent from the jvp jaxpr into the linear one).
+  std::vector<int> unknown_var;
 };
 
 // in_unknowns: one flag per invar. instantiate: one flag per outvar (or empty for none); an

@@ -22,4 +22,35 @@ namespace engine {
 Tensors backward_pass(const Jaxpr& jaxpr, std::span<const Tensor> consts, std::span<const Tensor> args,
                       const std::vector<bool>& linear, std::span<const Tensor> cts);
 
+// The same walk one linear equation at a time (backward_pass is this run to the end), for the
+// Autodiff Lab's steppers. The jaxpr must outlive the object. With keep_cotangents, the
+// cotangent of every variable stays readable after its equation ran (backward_pass frees them).
+class BackwardPass {
+ public:
+  BackwardPass(const Jaxpr& jaxpr, std::span<const Tensor> consts, std::span<const Tensor> args,
+               const std::vector<bool>& linear, std::span<const Tensor> cts, bool keep_cotangents);
+  // The equations that take a linear input, in the (reverse) order they are transposed.
+  const std::vector<size_t>& order() const { return order_; }
+  size_t position() const { return pos_; }  // how many of them have been transposed
+  bool finished() const { return pos_ == order_.size(); }
+  // Transposes the next one (order()[position()]); returns its index in the jaxpr.
+  size_t step();
+  // The cotangent accumulated so far for a variable (undefined: zero, or not linear).
+  const Tensor& cotangent(int var) const { return ct_[var]; }
+  // The primal value of a non-linear variable (consts, args and what was computed from them).
+  const Tensor& primal(int var) const { return primal_[var]; }
+  bool is_linear(int var) const { return is_linear_[var]; }
+  // One cotangent per invar: undefined for non-linear ones and zeros (valid once finished()).
+  Tensors input_cotangents() const;
+
+ private:
+  void accumulate(int var, const Tensor& c);
+  const Jaxpr& j_;
+  std::vector<bool> linear_, is_linear_;
+  std::vector<Tensor> primal_, ct_;
+  std::vector<size_t> order_;
+  size_t pos_ = 0;
+  bool keep_;
+};
+
 }  // namespace engine

@@ -2,7 +2,8 @@
 
 Finds the Start button by its accessible name, presses it, waits for the run to finish in the
 runs database, then finds the finished run in the Run History table and the state in the status
-bar. Every failure says what was looked for and what was there instead."""
+bar; then opens the Autodiff Lab, types sum(x*x)/2, steps its VJP to the end and reads the
+cotangent of x. Every failure says what was looked for and what was there instead."""
 import os
 import sqlite3
 import subprocess
@@ -53,6 +54,58 @@ def find(root, role, name=None, timeout=30.0, where=""):
         if time.time() > deadline:
             raise SystemExit(f"FAIL: no {role} named {name!r} {where}; {role}s present: {seen}")
         time.sleep(0.5)
+
+
+def find_where(root, role, pred, what, timeout=30.0):
+    """The first node of `role` whose name satisfies pred; fails naming what was there instead."""
+    deadline = time.time() + timeout
+    while True:
+        seen = []
+        for node in walk(root):
+            try:
+                r, n = node.getRoleName(), node.name
+            except Exception:
+                continue
+            if r == role:
+                if pred(n):
+                    return node
+                seen.append(n)
+        if time.time() > deadline:
+            raise SystemExit(f"FAIL: no {role} {what}; {role}s present: {seen[:40]}")
+        time.sleep(0.5)
+
+
+def autodiff_lab(app):
+    """Opens the Autodiff Lab, types sum(x*x)/2, steps its VJP to the end and reads the cotangent
+    of x. The lab opens on the preset ½xᵀx with x = [1, -2, 3], a row kept when the typed
+    expression still reads x; the gradient of sum(x*x)/2 is x itself."""
+    tab = find(app, "page tab", "Autodiff Lab", where="(the lab's dock tab)")
+    tab.queryAction().doAction(0)
+    log("Autodiff Lab tab pressed")
+    expression = find(app, "text", "Expression", where="(the lab's expression editor)")
+    expression.queryEditableText().setTextContents("sum(x*x)/2")
+    typed = expression.queryText().getText(0, -1)
+    if typed != "sum(x*x)/2":
+        raise SystemExit(f"FAIL: the expression editor holds {typed!r} after typing sum(x*x)/2")
+    log("typed sum(x*x)/2")
+    find(app, "radio button", "VJP").queryAction().doAction(0)
+    step = find(app, "push button", "Step")
+    # Wait for the typed function's walk (the lab rebuilds 350 ms after typing stops).
+    find_where(app, "label", lambda n: n.startswith("cotangent of x: not reached yet"),
+               "saying x's cotangent is not reached yet", timeout=20)
+    presses = 0
+    while step.getState().contains(pyatspi.STATE_ENABLED) and presses < 50:
+        step.queryAction().doAction(0)
+        presses += 1
+        time.sleep(0.1)
+    log(f"pressed Step {presses} times; Step is now disabled (the end of the walk)")
+    if presses == 0 or presses >= 50:
+        raise SystemExit(f"FAIL: stepping the VJP of sum(x*x)/2 took {presses} presses")
+    label = find_where(app, "label", lambda n: "cotangent of x = " in n, "showing the cotangent of x", timeout=10)
+    got = label.name.split("cotangent of x = ")[1].split("\n")[0]
+    if got != "[1, -2, 3]":
+        raise SystemExit(f"FAIL: the cotangent of x reads {got!r}, expected [1, -2, 3] (x itself)")
+    log(f"the cotangent of x reads {got}")
 
 
 def application(timeout=30.0):
@@ -116,7 +169,8 @@ def main():
         log(f"history table shows run {run_id} '{run_name}' finished")
         find(app, "label", "Finished", timeout=10, where="(the status bar's run state)")
         log("status bar says Finished")
-        print("1 passed, 0 failed")
+        autodiff_lab(app)
+        print("2 passed, 0 failed")
     finally:
         studio.terminate()
         try:
