@@ -13,6 +13,7 @@ namespace gs {
 class ModelBuilderPanel;
 class TrainingDashboard;
 class RunHistoryPanel;
+class PytreeInspectorPanel;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -23,6 +24,7 @@ class MainWindow : public QMainWindow {
   ModelBuilderPanel* builder() const { return builder_; }
   TrainingDashboard* dashboard() const { return dashboard_; }
   RunHistoryPanel* history() const { return history_; }
+  PytreeInspectorPanel* inspector() const { return inspector_; }
   QDockWidget* dock(const QString& objectName) const;
   // Shows this panel's dock on top of its tab group.
   void raisePanel(QWidget* panel);
@@ -36,6 +38,7 @@ class MainWindow : public QMainWindow {
   QDockWidget* addPanel(QWidget* panel, const QString& title, const QString& objectName);
   void buildMenus();
   void connectPanels();
+  void connectInspector();
   void newModel();
   void openModel();
   bool saveModel(bool askForName);
@@ -50,6 +53,7 @@ class MainWindow : public QMainWindow {
   ModelBuilderPanel* builder_ = nullptr;
   TrainingDashboard* dashboard_ = nullptr;
   RunHistoryPanel* history_ = nullptr;
+  PytreeInspectorPanel* inspector_ = nullptr;
   QList<QDockWidget*> docks_;
   QByteArray defaultLayout_;
   QLabel* backendLabel_ = nullptr;

@@ -5,6 +5,7 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QEventLoop>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTimer>
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include "app/studio/main_window.h"
 #include "engine/nn/model_spec.h"
 #include "widgets/model_builder/model_builder_panel.h"
+#include "widgets/pytree_inspector/pytree_inspector_panel.h"
 #include "widgets/run_history/run_history_panel.h"
 #include "widgets/training_dashboard/training_dashboard.h"
 
@@ -91,6 +93,15 @@ int runScreenshotTour(const QString& dir, const QString& /*userDatabase*/) {
   window.history()->selectRuns({first, second});
   window.raisePanel(window.history());
   save(&window, "history");
+
+  // The Pytree Inspector on the Adam run's last epoch (the live snapshot): Dense_0's kernel as a
+  // histogram, then its 512 units as 28×28 weight images.
+  window.raisePanel(window.inspector());
+  window.inspector()->selectPath("params/Dense_0/kernel");
+  window.inspector()->tabs()->setCurrentIndex(0);
+  save(&window, "inspector");
+  window.inspector()->tabs()->setCurrentIndex(2);
+  save(&window, "inspector-weights");
 
   // The Fashion-MNIST CNN with one layer that cannot fit: a conv after flatten.
   nlohmann::json cnn = engine::nn::builtin_spec("cnn");

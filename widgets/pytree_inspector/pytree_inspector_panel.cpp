@@ -10,6 +10,7 @@
 #include <QStackedWidget>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTimer>
 #include <QTreeView>
 #include <QVBoxLayout>
 #include <exception>
@@ -42,7 +43,17 @@ PytreeInspectorPanel::PytreeInspectorPanel(QWidget* parent) : QWidget(parent) {
   model_ = new PytreeModel(this);
   diff_ = new PytreeDiffModel(this);
   buildUi();
+  initTimer_ = new QTimer(this);
+  initTimer_->setSingleShot(true);
+  initTimer_->setInterval(kInitDelayMs);
+  connect(initTimer_, &QTimer::timeout, this, [this] { setInitModel(pendingSpec_, pendingSeed_); });
   updateEmptyState();
+}
+
+void PytreeInspectorPanel::scheduleInitModel(const nlohmann::json& modelSpec, uint64_t seed) {
+  pendingSpec_ = modelSpec;
+  pendingSeed_ = seed;
+  initTimer_->start();
 }
 
 PytreeInspectorPanel::~PytreeInspectorPanel() = default;

@@ -28,6 +28,7 @@ class QScrollArea;
 class QStackedWidget;
 class QTabWidget;
 class QTableView;
+class QTimer;
 class QTreeView;
 
 namespace gs {
@@ -46,6 +47,10 @@ class PytreeInspectorPanel : public QWidget {
   // The builder's model at init for a run with `seed`. An invalid spec leaves a message in the
   // source list's place of that entry (and shows it when chosen).
   void setInitModel(const nlohmann::json& modelSpec, uint64_t seed = 0);
+  // The same after kInitDelayMs, the latest call winning: for the builder's every edit, so a
+  // burst of edits initializes the model once.
+  void scheduleInitModel(const nlohmann::json& modelSpec, uint64_t seed = 0);
+  static constexpr int kInitDelayMs = 250;
   // The live run's latest epoch; shown at once when the live entry or the init entry is showing.
   void setLiveSnapshot(std::shared_ptr<const engine::train::TrainSnapshot> snapshot, qint64 runId,
                        const nlohmann::json& modelSpec);
@@ -117,6 +122,9 @@ class PytreeInspectorPanel : public QWidget {
   QTableView* diffTable_;
   QLabel* diffNote_;
   bool updatingBoxes_ = false;
+  QTimer* initTimer_;
+  nlohmann::json pendingSpec_;
+  uint64_t pendingSeed_ = 0;
 };
 
 // The input shape (without batch) in a model spec, or nullopt.
