@@ -42,7 +42,7 @@ void LeafHistogramPlot::showHistogram(const engine::Histogram& h, const QString&
   bars_->setData(keys, values, /*alreadySorted=*/true);
   bars_->setName(name);
   xAxis->setRange(h.lo - h.bin_width(), h.hi + h.bin_width());
-  yAxis->setRange(0, std::max(1.0, top * 1.08));
+  yAxis->setRange(0, std::max(1.0, top * 1.2));  // headroom for the legend
   replot();
 }
 

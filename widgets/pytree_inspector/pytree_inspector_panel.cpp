@@ -13,6 +13,7 @@
 #include <QTimer>
 #include <QTreeView>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <exception>
 
 #include "engine/core/error.h"
@@ -410,7 +411,11 @@ void PytreeInspectorPanel::showWeights(const QString& path) {
                                "input image, or a conv kernel."));
     return;
   }
-  weightImage_->setPixmap(QPixmap::fromImage(w->image));
+  // Scaled (nearest neighbour, so weights stay sharp squares) to the width the tab has.
+  const int width = std::max(200, tabs_->width() - 48);
+  weightImage_->setPixmap(QPixmap::fromImage(w->image.width() > width
+                                                 ? w->image.scaledToWidth(width, Qt::FastTransformation)
+                                                 : w->image));
   QString caption = tr("%1: %2").arg(shownPath, w->what);
   if (w->shown < w->total) caption += tr(" (the first %1 shown)").arg(w->shown);
   caption += tr(". Blue negative, red positive, each tile scaled to its own largest |w|.");
