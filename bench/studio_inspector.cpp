@@ -7,8 +7,11 @@
 // range plus the binning pass, and the same drawn (bars set and replotted). Targets: 200 ms and
 // 50 ms. Medians of --rounds (5). Prints a table; never asserts.
 //
-//   bench_studio_inspector [--rounds N]   (QT_QPA_PLATFORM=offscreen by default)
+//   bench_studio_inspector [--rounds N] [--save DIR]   (QT_QPA_PLATFORM=offscreen by default)
+//   --save DIR also writes the opened panel's four tabs as PNGs there, to look at.
 #include <QApplication>
+#include <QDir>
+#include <QTabWidget>
 #include <QElapsedTimer>
 #include <QPixmap>
 #include <algorithm>
@@ -22,6 +25,7 @@
 #include "engine/train/run_config.h"
 #include "engine/train/snapshot.h"
 #include "engine/train/train_steps.h"
+#include "engine/tree/key_path.h"
 #include "widgets/pytree_inspector/leaf_charts.h"
 #include "widgets/pytree_inspector/pytree_inspector_panel.h"
 #include "widgets/pytree_inspector/pytree_model.h"
@@ -37,9 +41,8 @@ double median(std::vector<double> v) {
 
 double ms(const QElapsedTimer& t) { return static_cast<double>(t.nsecsElapsed()) / 1e6; }
 
-// 784-1024-256-10 with Adam: a training run's tree as the inspector gets it each epoch.
-std::shared_ptr<const engine::train::TrainSnapshot> bigSnapshot() {
-  const json spec = {{"name", "mlp-1m"},
+json bigSpec() {
+  return {{"name", "mlp-1m"},
                      {"input_shape", {28, 28, 1}},
                      {"layers", {{{"type", "flatten"}},
                                  {{"type", "dense"}, {"features", 1024}},
@@ -47,6 +50,11 @@ std::shared_ptr<const engine::train::TrainSnapshot> bigSnapshot() {
                                  {{"type", "dense"}, {"features", 256}},
                                  {{"type", "relu"}},
                                  {{"type", "dense"}, {"features", 10}}}}};
+}
+
+// 784-1024-256-10 with Adam: a training run's tree as the inspector gets it each epoch.
+std::shared_ptr<const engine::train::TrainSnapshot> bigSnapshot() {
+  const json spec = bigSpec();
   const auto config = engine::train::RunConfig::from_json(
       {{"model", spec}, {"dataset", "fashion-mnist"}, {"optimizer", {{"name", "adam"}, {"lr", 0.001}}}});
   const engine::train::TrainState state = engine::train::initial_state(config, config.build_model());
@@ -60,8 +68,11 @@ std::shared_ptr<const engine::train::TrainSnapshot> bigSnapshot() {
 int main(int argc, char** argv) {
   if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
   int rounds = 5;
-  for (int i = 1; i + 1 < argc; ++i)
+  QString saveDir;
+  for (int i = 1; i + 1 < argc; ++i) {
     if (std::string(argv[i]) == "--rounds") rounds = std::max(1, std::atoi(argv[++i]));
+    else if (std::string(argv[i]) == "--save") saveDir = QString::fromLocal8Bit(argv[++i]);
+  }
   QApplication app(argc, argv);
   const auto snap = bigSnapshot();
   int64_t params = 0, values = 0;
@@ -70,8 +81,24 @@ int main(int argc, char** argv) {
   std::printf("tree: %lld parameters, %lld values with the optimizer state\n", static_cast<long long>(params),
               static_cast<long long>(values));
 
-  std::vector<double> open, stats, engineHist, drawnHist;
+  std::vector<double> model, open, stats, engineHist, drawnHist, copy;
   for (int r = 0; r < rounds; ++r) {
+    {
+      // What the Trainer pays at each epoch's end with snapshots on (the studio's runs).
+      QElapsedTimer t;
+      t.start();
+      const engine::train::TrainSnapshot again{.variables = engine::train::tree_deep_copy(snap->variables),
+                                               .opt_state = engine::train::tree_deep_copy(snap->opt_state)};
+      copy.push_back(ms(t));
+    }
+    {
+      gs::PytreeModel m;
+      QElapsedTimer t;
+      t.start();
+      m.setTree(snap->tree());
+      model.push_back(ms(t));
+      m.waitForStats();
+    }
     gs::PytreeInspectorPanel panel;
     panel.resize(1280, 760);
     panel.show();
@@ -99,10 +126,25 @@ int main(int argc, char** argv) {
     panel.histogram()->grab();
     drawnHist.push_back(ms(t));
     if (h.counts != h2.counts) std::printf("warning: histograms differ\n");
+    if (r == 0 && !saveDir.isEmpty()) {
+      QDir().mkpath(saveDir);
+      panel.selectPath("params/Dense_0/kernel");
+      for (int tab = 0; tab < panel.tabs()->count(); ++tab) {
+        panel.tabs()->setCurrentIndex(tab);
+        const QString path = QDir(saveDir).filePath(QStringLiteral("inspector-tab%1.png").arg(tab));
+        std::printf("%s %s\n", qPrintable(path), panel.grab().save(path) ? "written" : "FAILED");
+      }
+      panel.setInitModel(bigSpec(), 0);  // listed first; the live epoch stays shown
+      panel.compareWith(0);
+      const QString path = QDir(saveDir).filePath(QStringLiteral("inspector-compare.png"));
+      std::printf("%s %s\n", qPrintable(path), panel.grab().save(path) ? "written" : "FAILED");
+    }
   }
   std::printf("\nPytree Inspector (median of %d rounds; targets: open <= 200 ms, histogram <= 50 ms)\n", rounds);
   bench::print_machine();
   std::printf("%-60s %10s\n", "action", "ms");
+  std::printf("%-60s %10.1f\n", "epoch snapshot: deep copy of params + Adam state (12 MB)", median(copy));
+  std::printf("%-60s %10.1f\n", "tree model alone (structure, stats started)", median(model));
   std::printf("%-60s %10.1f\n", "open 1.07M-param tree (+Adam state), painted", median(open));
   std::printf("%-60s %10.1f\n", "  ... until every leaf's statistics are in", median(stats));
   std::printf("%-60s %10.1f\n", "histogram of 800,000 values (engine, 50 bins)", median(engineHist));

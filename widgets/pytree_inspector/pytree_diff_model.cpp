@@ -56,15 +56,15 @@ int PytreeDiffModel::columnCount(const QModelIndex& parent) const { return paren
 
 QVariant PytreeDiffModel::headerData(int section, Qt::Orientation orientation, int role) const {
   if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount) return {};
-  static const char* const kNames[] = {"Path", "Shape", "Mean Δ", "Std Δ", "Max |Δ|", "Relative", "‖Δ‖", "Status"};
+  static const char* const kNames[] = {"Path", "Status", "Shape", "Mean Δ", "Std Δ", "Max |Δ|", "Relative", "‖Δ‖"};
   static const char* const kTips[] = {"Key path of the leaf",
+                                      "changed, equal, or why the leaf cannot be compared",
                                       "Shape of the leaf in A",
                                       "Mean of B − A",
                                       "Standard deviation of B − A",
                                       "Largest absolute change",
                                       "Largest absolute change over A's largest magnitude",
-                                      "L2 norm of B − A",
-                                      "changed, equal, or why the leaf cannot be compared"};
+                                      "L2 norm of B − A"};
   if (role == Qt::DisplayRole) return tr(kNames[section]);
   if (role == Qt::ToolTipRole) return tr(kTips[section]);
   return {};

@@ -15,8 +15,8 @@ namespace gs {
 class PytreeDiffModel : public QAbstractTableModel {
   Q_OBJECT
  public:
-  enum Column { PathColumn, ShapeColumn, MeanColumn, StdColumn, MaxAbsColumn, RelativeColumn, NormColumn,
-                StatusColumn, ColumnCount };
+  enum Column { PathColumn, StatusColumn, ShapeColumn, MeanColumn, StdColumn, MaxAbsColumn, RelativeColumn,
+                NormColumn, ColumnCount };
   static constexpr int ValueRole = Qt::UserRole + 2;  // the number behind a numeric cell
 
   explicit PytreeDiffModel(QObject* parent = nullptr);

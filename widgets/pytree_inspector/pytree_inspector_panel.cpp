@@ -105,19 +105,21 @@ void PytreeInspectorPanel::buildUi() {
                        tr("Each output unit's weights as an image of the input (Dense on images), or each conv "
                           "filter; blue negative, red positive, each scaled to its own largest |w|"));
   weightImage_->setAlignment(Qt::AlignLeft | Qt::AlignTop);
-  auto* scroll = new QScrollArea;
-  scroll->setWidget(weightImage_);
-  scroll->setWidgetResizable(true);
+  weightScroll_ = new QScrollArea;
+  weightScroll_->setWidget(weightImage_);
+  weightScroll_->setWidgetResizable(true);
   auto* weightPage = new QWidget;
   auto* weightLayout = new QVBoxLayout(weightPage);
   weightLayout->addWidget(weightCaption_);
-  weightLayout->addWidget(scroll, 1);
+  weightLayout->addWidget(weightScroll_, 1);
 
   diffTable_ = named(new QTableView, tr("Leaf differences"), tr("Each leaf of the shown tree minus the compared one"));
   diffTable_->setModel(diff_);
   diffTable_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   diffTable_->verticalHeader()->hide();
-  diffNote_ = new QLabel;
+  diffTable_->verticalHeader()->setDefaultSectionSize(diffTable_->fontMetrics().height() + 6);
+  diffNote_ = named(new QLabel(tr("Choose a source in \"Compare with\" to see each leaf's change against it.")),
+                    tr("Comparison summary"), tr("Which two trees are compared and how many leaves changed"));
   diffNote_->setWordWrap(true);
   auto* diffPage = new QWidget;
   auto* diffLayout = new QVBoxLayout(diffPage);
@@ -154,7 +156,8 @@ void PytreeInspectorPanel::buildUi() {
     if (!updatingBoxes_) compareWith(i - 1);
   });
   connect(tree_->selectionModel(), &QItemSelectionModel::currentChanged, this, [this] { onCurrentChanged(); });
-  connect(model_, &PytreeModel::statsComputed, this, [this] { onCurrentChanged(); });
+  // Late statistics change only the note under the histogram; the plots stay as they are.
+  connect(model_, &PytreeModel::statsComputed, this, [this] { updateStatsNote(); });
 }
 
 int PytreeInspectorPanel::sourceCount() const { return static_cast<int>(sources_.size()); }
@@ -371,19 +374,26 @@ void PytreeInspectorPanel::onCurrentChanged() {
   } else {
     const engine::Histogram h = engine::histogram(*leaf, LeafHistogramPlot::kBins);
     histogram_->showHistogram(h, tr("%1 (%2 values)").arg(path).arg(QLocale::system().toString(leaf->size())));
-    QString note;
-    if (const auto s = model_->statsAt(idx))
-      note = tr("mean %1 · std %2 · min %3 · max %4 · L2 norm %5")
-                 .arg(statText(s->mean), statText(s->std), statText(s->min), statText(s->max), statText(s->norm));
-    else
-      note = tr("statistics are being computed…");
-    if (h.nonfinite > 0) note += tr(" · %1 NaN/inf values not drawn").arg(h.nonfinite);
-    histogramNote_->setText(note);
+    nonfinite_ = h.nonfinite;
+    updateStatsNote();
     if (LeafHeatmapPlot::hasHeatmap(*leaf)) heatmap_->showMatrix(*leaf, path);
     else heatmap_->clearMatrix();
   }
   tabs_->setTabEnabled(1, leaf && LeafHeatmapPlot::hasHeatmap(*leaf));
   showWeights(path);
+}
+
+void PytreeInspectorPanel::updateStatsNote() {
+  const QModelIndex idx = tree_->currentIndex();
+  if (!model_->leafAt(idx)) return;
+  QString note;
+  if (const auto s = model_->statsAt(idx))
+    note = tr("mean %1 · std %2 · min %3 · max %4 · L2 norm %5")
+               .arg(statText(s->mean), statText(s->std), statText(s->min), statText(s->max), statText(s->norm));
+  else
+    note = tr("statistics are being computed…");
+  if (nonfinite_ > 0) note += tr(" · %1 NaN/inf values not drawn").arg(nonfinite_);
+  histogramNote_->setText(note);
 }
 
 void PytreeInspectorPanel::showWeights(const QString& path) {
@@ -411,11 +421,12 @@ void PytreeInspectorPanel::showWeights(const QString& path) {
                                "input image, or a conv kernel."));
     return;
   }
-  // Scaled (nearest neighbour, so weights stay sharp squares) to the width the tab has.
-  const int width = std::max(200, tabs_->width() - 48);
-  weightImage_->setPixmap(QPixmap::fromImage(w->image.width() > width
-                                                 ? w->image.scaledToWidth(width, Qt::FastTransformation)
-                                                 : w->image));
+  // Scaled down (nearest neighbour, so weights stay sharp squares) to fit the view.
+  QSize room = weightScroll_->viewport()->size() - QSize(4, 4);
+  if (room.width() < 100 || room.height() < 100) room = QSize(std::max(200, tabs_->width() - 48), 600);
+  const bool fits = w->image.width() <= room.width() && w->image.height() <= room.height();
+  weightImage_->setPixmap(QPixmap::fromImage(fits ? w->image : w->image.scaled(room, Qt::KeepAspectRatio,
+                                                                               Qt::FastTransformation)));
   QString caption = tr("%1: %2").arg(shownPath, w->what);
   if (w->shown < w->total) caption += tr(" (the first %1 shown)").arg(w->shown);
   caption += tr(". Blue negative, red positive, each tile scaled to its own largest |w|.");

@@ -100,6 +100,7 @@ class PytreeInspectorPanel : public QWidget {
   QString load(Source& s);
   void onCurrentChanged();
   void showWeights(const QString& path);
+  void updateStatsNote();
   void updateEmptyState();
 
   std::vector<Source> sources_;
@@ -119,9 +120,11 @@ class PytreeInspectorPanel : public QWidget {
   LeafHeatmapPlot* heatmap_;
   QLabel* weightCaption_;
   QLabel* weightImage_;
+  QScrollArea* weightScroll_;
   QTableView* diffTable_;
   QLabel* diffNote_;
   bool updatingBoxes_ = false;
+  int64_t nonfinite_ = 0;  // of the selected leaf's histogram
   QTimer* initTimer_;
   nlohmann::json pendingSpec_;
   uint64_t pendingSeed_ = 0;
