@@ -402,7 +402,7 @@ void PytreeInspectorPanel::showWeights(const QString& path) {
   std::optional<WeightImages> w;
   QString shownPath;
   if (const auto leaf = model_->leafAt(model_->indexOfPath(path))) {
-    w = weightImages(*leaf, input);
+    w = weightImages(*leaf, input, 100, 1);
     shownPath = path;
   }
   // Otherwise the first Dense layer that reads the image, else the first conv kernel.
@@ -412,7 +412,7 @@ void PytreeInspectorPanel::showWeights(const QString& path) {
       for (const auto& [p, t] : leaves) {
         const std::string sp = p.slash();
         if (w || t.rank() != rank || sp.rfind("params/", 0) != 0 || !sp.ends_with("/kernel")) continue;
-        if ((w = weightImages(t.array(), input))) shownPath = qstr(sp);
+        if ((w = weightImages(t.array(), input, 100, 1))) shownPath = qstr(sp);
       }
   }
   if (!w) {
@@ -421,12 +421,15 @@ void PytreeInspectorPanel::showWeights(const QString& path) {
                                "input image, or a conv kernel."));
     return;
   }
-  // Scaled down (nearest neighbour, so weights stay sharp squares) to fit the view.
+  // The largest whole number of pixels per weight that fits the view (so tiles and gaps stay
+  // even); when even one does not fit, scaled down smoothly.
   QSize room = weightScroll_->viewport()->size() - QSize(4, 4);
   if (room.width() < 100 || room.height() < 100) room = QSize(std::max(200, tabs_->width() - 48), 600);
+  const int scale = std::max(1, std::min(room.width() / w->image.width(), room.height() / w->image.height()));
+  if (scale > 1) w = weightImages(*model_->leafAt(model_->indexOfPath(shownPath)), input, 100, scale);
   const bool fits = w->image.width() <= room.width() && w->image.height() <= room.height();
   weightImage_->setPixmap(QPixmap::fromImage(fits ? w->image : w->image.scaled(room, Qt::KeepAspectRatio,
-                                                                               Qt::FastTransformation)));
+                                                                               Qt::SmoothTransformation)));
   QString caption = tr("%1: %2").arg(shownPath, w->what);
   if (w->shown < w->total) caption += tr(" (the first %1 shown)").arg(w->shown);
   caption += tr(". Blue negative, red positive, each tile scaled to its own largest |w|.");
