@@ -29,6 +29,11 @@ namespace gs {
 
 using engine::train::TrainSnapshot;
 
+namespace {
+// 8×8 tiles: 28×28 units drawn at 2 pixels a weight still fit a half-screen tab.
+constexpr int kWeightTiles = 64;
+}  // namespace
+
 std::optional<engine::Shape> specInputShape(const nlohmann::json& modelSpec) {
   if (!modelSpec.is_object() || !modelSpec.contains("input_shape") || !modelSpec["input_shape"].is_array())
     return std::nullopt;
@@ -402,7 +407,7 @@ void PytreeInspectorPanel::showWeights(const QString& path) {
   std::optional<WeightImages> w;
   QString shownPath;
   if (const auto leaf = model_->leafAt(model_->indexOfPath(path))) {
-    w = weightImages(*leaf, input, 100, 1);
+    w = weightImages(*leaf, input, kWeightTiles, 1);
     shownPath = path;
   }
   // Otherwise the first Dense layer that reads the image, else the first conv kernel.
@@ -412,7 +417,7 @@ void PytreeInspectorPanel::showWeights(const QString& path) {
       for (const auto& [p, t] : leaves) {
         const std::string sp = p.slash();
         if (w || t.rank() != rank || sp.rfind("params/", 0) != 0 || !sp.ends_with("/kernel")) continue;
-        if ((w = weightImages(t.array(), input, 100, 1))) shownPath = qstr(sp);
+        if ((w = weightImages(t.array(), input, kWeightTiles, 1))) shownPath = qstr(sp);
       }
   }
   if (!w) {
@@ -426,7 +431,7 @@ void PytreeInspectorPanel::showWeights(const QString& path) {
   QSize room = weightScroll_->viewport()->size() - QSize(4, 4);
   if (room.width() < 100 || room.height() < 100) room = QSize(std::max(200, tabs_->width() - 48), 600);
   const int scale = std::max(1, std::min(room.width() / w->image.width(), room.height() / w->image.height()));
-  if (scale > 1) w = weightImages(*model_->leafAt(model_->indexOfPath(shownPath)), input, 100, scale);
+  if (scale > 1) w = weightImages(*model_->leafAt(model_->indexOfPath(shownPath)), input, kWeightTiles, scale);
   const bool fits = w->image.width() <= room.width() && w->image.height() <= room.height();
   weightImage_->setPixmap(QPixmap::fromImage(fits ? w->image : w->image.scaled(room, Qt::KeepAspectRatio,
                                                                                Qt::SmoothTransformation)));
