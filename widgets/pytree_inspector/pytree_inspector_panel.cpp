@@ -161,6 +161,10 @@ void PytreeInspectorPanel::buildUi() {
     if (!updatingBoxes_) compareWith(i - 1);
   });
   connect(tree_->selectionModel(), &QItemSelectionModel::currentChanged, this, [this] { onCurrentChanged(); });
+  // The weight grid's size depends on its view, which is laid out only once its tab shows.
+  connect(tabs_, &QTabWidget::currentChanged, this, [this](int tab) {
+    if (tab == 2) QTimer::singleShot(0, this, [this] { showWeights(selectedPath()); });
+  });
   // Late statistics change only the note under the histogram; the plots stay as they are.
   connect(model_, &PytreeModel::statsComputed, this, [this] { updateStatsNote(); });
 }
