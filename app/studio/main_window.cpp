@@ -26,7 +26,10 @@
 #include "widgets/dataset_browser/dataset_browser_panel.h"
 #include "widgets/evaluation/evaluation_panel.h"
 #include "widgets/model_builder/model_builder_panel.h"
+#include "widgets/pytree_inspector/pytree_inspector_panel.h"
+#include "widgets/run_history/run_details_view.h"
 #include "widgets/run_history/run_history_panel.h"
+#include "widgets/training_dashboard/training_controller.h"
 #include "widgets/training_dashboard/training_dashboard.h"
 
 namespace gs {
@@ -55,6 +58,8 @@ MainWindow::MainWindow(const QString& databasePath, QWidget* parent)
   // The Autodiff Lab (#21), tabbed with the others; it shows the builder's model's training step.
   autodiffLab_ = new AutodiffLabPanel;
   tabifyDockWidget(historyDock, addPanel(autodiffLab_, tr("Autodiff Lab"), "AutodiffLabDock"));
+  inspector_ = new PytreeInspectorPanel;
+  tabifyDockWidget(historyDock, addPanel(inspector_, tr("Pytree Inspector"), "PytreeInspectorDock"));
   trainingDock->raise();
   defaultLayout_ = saveState();
 
@@ -78,7 +83,8 @@ MainWindow::~MainWindow() {
   builder_->undoStack()->disconnect(this);
   history_->table()->selectionModel()->disconnect(this);
   for (QObject* panel : {static_cast<QObject*>(builder_), static_cast<QObject*>(dashboard_),
-                         static_cast<QObject*>(history_), static_cast<QObject*>(autodiffLab_)})
+                         static_cast<QObject*>(history_), static_cast<QObject*>(autodiffLab_),
+                         static_cast<QObject*>(inspector_)})
     panel->disconnect(this);
 }
 
@@ -247,6 +253,31 @@ void MainWindow::connectPanels() {
   connect(history_->table()->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
     const QList<qint64> runs = history_->selectedRuns();
     evaluation_->setRun(runs.isEmpty() ? 0 : runs.first());
+  });
+  connectInspector();
+}
+
+// The Pytree Inspector's three sources: the builder's model at init (the form's seed), each epoch
+// of the live run, and the checkpoints of the run current in the history.
+void MainWindow::connectInspector() {
+  auto initModel = [this] {
+    inspector_->scheduleInitModel(builder_->spec(), dashboard_->runConfig().value("seed", uint64_t{0}));
+  };
+  connect(builder_, &ModelBuilderPanel::specChanged, inspector_, initModel);
+  initModel();
+  connect(dashboard_->controller(), &TrainingController::snapshotArrived, inspector_,
+          [this](std::shared_ptr<const engine::train::TrainSnapshot> s, qint64 run) {
+            inspector_->setLiveSnapshot(std::move(s), run, dashboard_->controller()->runConfig().value("model", nlohmann::json()));
+          });
+  // After the history's own handler, so details() already shows the new current run.
+  connect(history_->table()->selectionModel(), &QItemSelectionModel::currentRowChanged, inspector_, [this] {
+    const qint64 run = history_->details()->run();
+    if (run <= 0 || !history_->store()) return;
+    try {
+      inspector_->setRunCheckpoints(run, history_->store()->checkpoints(run), history_->store()->get_run(run).model_spec);
+    } catch (const std::exception& e) {
+      statusBar()->showMessage(tr("Checkpoints of run %1: %2").arg(run).arg(qstr(e.what())), 10000);
+    }
   });
 }
 

@@ -16,6 +16,7 @@ class RunHistoryPanel;
 class DatasetBrowserPanel;
 class EvaluationPanel;
 class AutodiffLabPanel;
+class PytreeInspectorPanel;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -29,6 +30,7 @@ class MainWindow : public QMainWindow {
   DatasetBrowserPanel* datasetBrowser() const { return dataset_; }
   EvaluationPanel* evaluation() const { return evaluation_; }
   AutodiffLabPanel* autodiffLab() const { return autodiffLab_; }
+  PytreeInspectorPanel* inspector() const { return inspector_; }
   QDockWidget* dock(const QString& objectName) const;
   // Shows this panel's dock on top of its tab group.
   void raisePanel(QWidget* panel);
@@ -42,6 +44,7 @@ class MainWindow : public QMainWindow {
   QDockWidget* addPanel(QWidget* panel, const QString& title, const QString& objectName);
   void buildMenus();
   void connectPanels();
+  void connectInspector();
   void newModel();
   void openModel();
   bool saveModel(bool askForName);
@@ -59,6 +62,7 @@ class MainWindow : public QMainWindow {
   DatasetBrowserPanel* dataset_ = nullptr;
   EvaluationPanel* evaluation_ = nullptr;
   AutodiffLabPanel* autodiffLab_ = nullptr;
+  PytreeInspectorPanel* inspector_ = nullptr;
   QList<QDockWidget*> docks_;
   QByteArray defaultLayout_;
   QLabel* backendLabel_ = nullptr;

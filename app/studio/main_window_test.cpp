@@ -7,6 +7,7 @@
 #include <QAbstractSpinBox>
 #include <QAction>
 #include <QComboBox>
+#include <QTableView>
 #include <QDockWidget>
 #include <QLineEdit>
 #include <QMessageBox>
@@ -25,7 +26,11 @@
 #include "engine/runs/run_store.h"
 #include "widgets/evaluation/evaluation_panel.h"
 #include "widgets/model_builder/model_builder_panel.h"
+#include "widgets/pytree_inspector/pytree_diff_model.h"
+#include "widgets/pytree_inspector/pytree_inspector_panel.h"
+#include "widgets/pytree_inspector/pytree_model.h"
 #include "widgets/run_history/run_history_panel.h"
+#include "widgets/run_history/run_table_model.h"
 #include "widgets/training_dashboard/training_dashboard.h"
 
 using gs::MainWindow;
@@ -139,6 +144,18 @@ class MainWindowTest : public QObject {
     for (int64_t c : result->confusion) total += c;
     QCOMPARE(total, result->examples());
     QVERIFY(result->examples() > 0);
+    // The Pytree Inspector follows the run (its epoch's snapshot), and lists the run's checkpoint
+    // once the run is current in the history.
+    gs::PytreeInspectorPanel* inspector = window.inspector();
+    QCOMPARE(inspector->sourceName(inspector->sourceBox()->currentIndex()),
+             QString("Training run #%1, epoch 1").arg(run));
+    QVERIFY(inspector->model()->indexOfPath("params/Dense_0/kernel").isValid());
+    window.history()->table()->selectRow(window.history()->tableModel()->rowOfRun(run));
+    QCOMPARE(inspector->sourceName(inspector->sourceCount() - 1),
+             QString("Run #%1, checkpoint at step %2").arg(run).arg(store.checkpoints(run).back().step));
+    QCOMPARE(inspector->compareWith(inspector->sourceCount() - 1), QString());
+    QVERIFY(inspector->diffModel()->rowCount() > 0);
+    QCOMPARE(inspector->diffModel()->changedCount(), 0);  // the last epoch's snapshot is its checkpoint
   }
 
   void closingDuringARunStopsItWithACheckpoint() {

@@ -8,6 +8,7 @@
 
 #include "widgets/autodiff_lab/autodiff_lab_panel.h"
 #include <QEventLoop>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTimer>
 #include <cstdio>
@@ -19,6 +20,7 @@
 #include "widgets/dataset_browser/dataset_browser_panel.h"
 #include "widgets/dataset_browser/dataset_image_model.h"
 #include "widgets/evaluation/evaluation_panel.h"
+#include "widgets/pytree_inspector/pytree_inspector_panel.h"
 #include "widgets/run_history/run_history_panel.h"
 #include "widgets/training_dashboard/training_dashboard.h"
 
@@ -119,6 +121,14 @@ int runScreenshotTour(const QString& dir, const QString& /*userDatabase*/) {
     if (dataset->imageModel()->rowCount() == 0) loop.exec();
     save(&window, "dataset");
   }
+  // The Pytree Inspector on the Adam run's last epoch (the live snapshot): Dense_0's kernel as a
+  // histogram, then its 512 units as 28×28 weight images.
+  window.raisePanel(window.inspector());
+  window.inspector()->selectPath("params/Dense_0/kernel");
+  window.inspector()->tabs()->setCurrentIndex(0);
+  save(&window, "inspector");
+  window.inspector()->tabs()->setCurrentIndex(2);
+  save(&window, "inspector-weights");
 
   // The Fashion-MNIST CNN with one layer that cannot fit: a conv after flatten.
   nlohmann::json cnn = engine::nn::builtin_spec("cnn");

@@ -52,5 +52,10 @@ void save_safetensors_tree(const std::string& path, const PyTree& tree, const Me
 // A tree of like's structure with leaves from the file; every leaf must be present with like's
 // shape and dtype, and the file may hold no other tensors. Errors name the tensor and the file.
 PyTree load_safetensors_tree(const std::string& path, const PyTree& like, Metadata* metadata = nullptr);
+// Any file as a tree of nested dicts split at the slashes of its names, without a structure to
+// fit ("params/Dense_0/kernel" -> {'params': {'Dense_0': {'kernel': ...}}}; list indices become
+// keys "0", "1"): what the Pytree Inspector shows of a checkpoint. A name that is both a tensor
+// and a folder of others ("a" and "a/b") is an error naming both and the file.
+PyTree load_safetensors_as_tree(const std::string& path, Metadata* metadata = nullptr);
 
 }  // namespace engine::runs

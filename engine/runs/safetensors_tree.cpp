@@ -48,4 +48,45 @@ PyTree load_safetensors_tree(const std::string& path, const PyTree& like, Metada
   return tree_structure(like).unflatten(std::move(leaves));
 }
 
+namespace {
+
+// A folder of the file's names while it is being read: tensors and subfolders by name.
+struct Folder {
+  std::map<std::string, Array> tensors;
+  std::map<std::string, Folder> folders;
+
+  PyTree to_tree() const {
+    std::vector<std::pair<std::string, PyTree>> items;
+    for (const auto& [name, a] : tensors) items.emplace_back(name, PyTree(a));
+    for (const auto& [name, f] : folders) items.emplace_back(name, f.to_tree());
+    return PyTree::dict(std::move(items));
+  }
+};
+
+}  // namespace
+
+PyTree load_safetensors_as_tree(const std::string& path, Metadata* metadata) {
+  SafetensorsFile file = load_safetensors(path);
+  Folder root;
+  for (const auto& [name, a] : file.tensors) {
+    Folder* f = &root;
+    std::string prefix;
+    size_t begin = 0;
+    for (size_t slash; (slash = name.find('/', begin)) != std::string::npos; begin = slash + 1) {
+      const std::string part = name.substr(begin, slash - begin);
+      prefix += part;
+      GS_CHECK(!f->tensors.contains(part), "safetensors file '" + path + "' has both a tensor '" + prefix +
+                                                "' and a tensor '" + name + "' under it");
+      f = &f->folders[part];
+      prefix += '/';
+    }
+    const std::string leaf = name.substr(begin);
+    GS_CHECK(!f->folders.contains(leaf), "safetensors file '" + path + "' has both a tensor '" + name +
+                                             "' and tensors under '" + name + "/'");
+    f->tensors.emplace(leaf, a);
+  }
+  if (metadata) *metadata = std::move(file.metadata);
+  return root.to_tree();
+}
+
 }  // namespace engine::runs

@@ -13,6 +13,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -21,6 +22,8 @@
 #include <nlohmann/json.hpp>
 
 namespace engine::train {
+
+struct TrainSnapshot;  // engine/train/snapshot.h
 
 // idle: not started; starting: loading data, building and compiling; then running/paused; the
 // last four are final (the run's status in the store has the same name).
@@ -67,6 +70,9 @@ struct Event {
   // the schedule at that step); also recorded as the metric row train/learning_rate. 0 otherwise.
   double learning_rate = 0;
   std::string message;
+  // epoch, when TrainerOptions::snapshots is on: a copy of the variables and optimizer state as
+  // the epoch ended (shared, immutable; to_json leaves it out).
+  std::shared_ptr<const TrainSnapshot> snapshot;
 };
 
 nlohmann::json to_json(const Event& event);

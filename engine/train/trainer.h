@@ -41,6 +41,9 @@ struct TrainerOptions {
   // (OMP_NUM_THREADS, else every core). Not part of the config: it changes speed, not results.
   int threads = 0;
   size_t event_capacity = 10000;
+  // Each epoch event carries a deep copy of the variables and optimizer state (Event::snapshot,
+  // engine/train/snapshot.h) for the studio's Pytree Inspector: one memcpy of the state per epoch.
+  bool snapshots = false;
   // Metric rows per transaction and the longest a row waits for one (RunStoreOptions).
   size_t flush_rows = 256;
   int flush_interval_ms = 500;

@@ -10,6 +10,7 @@
 #include "engine/data/batcher.h"
 #include "engine/random/random.h"
 #include "engine/train/metrics.h"
+#include "engine/train/snapshot.h"
 #include "engine/train/train_steps.h"
 
 namespace engine::train {
@@ -285,6 +286,8 @@ TrainResult TrainingLoop::train(runs::RunStore& store, int64_t run_id) {
     // End of an epoch: its means, the test split, a checkpoint.
     state = state.from_tree(tree);
     Event e = event(EventType::epoch);
+    // Copied now, before the next step is donated the tree (see snapshot.h).
+    if (t_.options_.snapshots) e.snapshot = std::make_shared<const TrainSnapshot>(take_snapshot(state, epoch_ + 1));
     for (const auto& [name, value] : epoch_means.means()) e.metrics["train/" + name] = value;
     const bool last_epoch = epoch_ + 1 == config_.epochs;
     const bool eval_due = (config_.eval_every > 0 && (epoch_ + 1) % config_.eval_every == 0) || last_epoch;

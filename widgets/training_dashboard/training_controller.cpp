@@ -25,7 +25,7 @@ void TrainingController::start(const nlohmann::json& config, const QString& dbPa
   GS_CHECK(!isActive(), "a run is already active; stop it first");
   train::RunConfig c = train::RunConfig::from_json(config);
   launch(std::make_unique<train::Trainer>(std::move(c),
-                                          train::TrainerOptions{.db_path = dbPath.toStdString(), .threads = threads}));
+                                          train::TrainerOptions{.db_path = dbPath.toStdString(), .threads = threads, .snapshots = true}));
 }
 
 void TrainingController::resumeRun(qint64 runId, const QString& dbPath, int threads) {
@@ -41,7 +41,8 @@ void TrainingController::resumeRun(qint64 runId, const QString& dbPath, int thre
   }
   launch(std::make_unique<train::Trainer>(
       std::move(config),
-      train::TrainerOptions{.db_path = dbPath.toStdString(), .resume_run = runId, .threads = threads}));
+      train::TrainerOptions{.db_path = dbPath.toStdString(), .resume_run = runId, .threads = threads,
+                            .snapshots = true}));
 }
 
 void TrainingController::launch(std::unique_ptr<train::Trainer> trainer) {
@@ -80,6 +81,12 @@ void TrainingController::drain() {
   // The final status event is the trainer's last act: its thread ends right after.
   if (ended) trainer_->join();
   emit eventsArrived(batch);
+  // The newest epoch's snapshot only: an inspector shows one tree, and older ones are stale.
+  for (auto it = batch.rbegin(); it != batch.rend(); ++it)
+    if (it->snapshot) {
+      emit snapshotArrived(it->snapshot, it->run_id);
+      break;
+    }
   if (state != lastState_) {
     lastState_ = state;
     emit stateChanged(state);

@@ -22,6 +22,7 @@
 #include <QTimer>
 #include <nlohmann/json.hpp>
 
+#include "engine/train/snapshot.h"
 #include "engine/train/trainer.h"
 
 namespace gs {
@@ -65,6 +66,8 @@ class TrainingController : public QObject {
   void eventsArrived(const std::vector<engine::train::Event>& batch);
   // The run's status changed ("running", "paused", "finished", ...).
   void stateChanged(const QString& state);
+  // An epoch ended: a copy of its variables and optimizer state (the Pytree Inspector's live view).
+  void snapshotArrived(std::shared_ptr<const engine::train::TrainSnapshot> snapshot, qint64 runId);
 
  private:
   void launch(std::unique_ptr<engine::train::Trainer> trainer);

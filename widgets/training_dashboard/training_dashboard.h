@@ -45,6 +45,7 @@ class TrainingDashboard : public QWidget {
   void resumeRun(qint64 runId);  // continue a stopped/interrupted run from its checkpoint
   // Stops the active run with a checkpoint and waits for it to end (closing the window).
   void stopAndWait();
+  TrainingController* controller() const { return controller_; }  // the main window's wiring
  signals:
   void inputShapeChanged(const std::vector<int64_t>& shapeWithoutBatch);
   void modelSpecRequested(const nlohmann::json& spec);
