@@ -27,4 +27,6 @@ set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "dataset-fashion-mnist")
 # What another project needs to build against the installed engine (packaging/README.md).
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "nlohmann-json3-dev, cmake, g++")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+# The engine is a shared library in the linker's path: dpkg runs ldconfig after installing it.
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${CMAKE_CURRENT_LIST_DIR}/triggers)
 include(CPack)
