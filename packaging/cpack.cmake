@@ -7,9 +7,9 @@ set(CPACK_PACKAGE_CONTACT "Gradient Studio maintainers <maintainers@users.norepl
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "differentiable programming studio, the JAX way in C++")
-# Debian's long description: every line indented by one space (CPack adds it), paragraphs split by " .".
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "differentiable programming studio, the JAX way in C++
-Gradient Studio is a desktop program and a command line for learning and doing
+# Debian's long description (the synopsis above is its first line): CPack indents each line by one
+# space; "." alone is an empty line between paragraphs.
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "Gradient Studio is a desktop program and a command line for learning and doing
 differentiable programming the way JAX, Flax and Optax do it: grad, jvp, vjp,
 vmap and jit over a small C++ engine, models built by clicking, trained live,
 and every run kept in a SQLite database to compare.
@@ -21,12 +21,13 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # gradient-studio_0.1.0_amd64.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION science)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# The engine is private to this package: shlibdeps must not look for it in another one.
-set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS OFF)
+# A shlibs file for libgradient-engine.so.0.1, so other packages' shlibdeps can depend on this one.
+set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "dataset-fashion-mnist")
 # What another project needs to build against the installed engine (packaging/README.md).
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "nlohmann-json3-dev, cmake, g++")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
-# The engine is a shared library in the linker's path: dpkg runs ldconfig after installing it.
+# The engine is a shared library in the linker's path: dpkg runs ldconfig after installing it
+# (CPack also writes postinst/postrm calling ldconfig; lintian warns, maintscript-calls-ldconfig).
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${CMAKE_CURRENT_LIST_DIR}/triggers)
 include(CPack)
