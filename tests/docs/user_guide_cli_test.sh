@@ -5,7 +5,7 @@
 # Usage: user_guide_cli_test.sh path/to/gradient-cli docs/USER_GUIDE.md
 set -uo pipefail
 cli=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-doc=$2
+doc=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/bin" "$tmp/home"
