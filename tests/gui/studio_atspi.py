@@ -20,13 +20,22 @@ def log(msg):
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
-def walk(node, depth=0, max_depth=40):
-    """Every accessible below node (node first); nodes that vanish mid-walk are skipped."""
+# Views whose children are their cells: the dataset grid alone has 60,000, and reading each over
+# D-Bus made one search take tens of seconds. Searches for anything but a cell skip their insides.
+ITEM_VIEWS = {"table", "tree table", "list", "tree"}
+CELL_ROLES = {"table cell", "list item", "tree item"}
+
+
+def walk(node, depth=0, max_depth=40, into_views=False):
+    """Every accessible below node (node first), without the cells of item views unless
+    into_views; nodes that vanish mid-walk are skipped."""
     if node is None or depth > max_depth:
         return
     yield node
     try:
         count = node.childCount
+        if not into_views and depth > 0 and node.getRoleName() in ITEM_VIEWS:
+            return
     except Exception:
         return
     for i in range(count):
@@ -35,14 +44,14 @@ def walk(node, depth=0, max_depth=40):
         except Exception as e:
             log(f"child {i} of {node.getRoleName()} '{node.name}' unreadable: {e}")
             continue
-        yield from walk(child, depth + 1, max_depth)
+        yield from walk(child, depth + 1, max_depth, into_views)
 
 
 def find(root, role, name=None, timeout=30.0, where=""):
     deadline = time.time() + timeout
     while True:
         seen = []
-        for node in walk(root):
+        for node in walk(root, into_views=role in CELL_ROLES):
             try:
                 r, n = node.getRoleName(), node.name
             except Exception:
@@ -61,7 +70,7 @@ def find_where(root, role, pred, what, timeout=30.0):
     deadline = time.time() + timeout
     while True:
         seen = []
-        for node in walk(root):
+        for node in walk(root, into_views=role in CELL_ROLES):
             try:
                 r, n = node.getRoleName(), node.name
             except Exception:

@@ -22,6 +22,11 @@ deb=$(ls "$build"/packaging/deb/gradient-studio_*_amd64.deb 2>/dev/null | head -
 
 cache=${GS_INSTALL_ROOT_CACHE:-$build/package-root}
 base=$cache/base
+# Making the clean root costs about 6 minutes on 2 cores, which a cold CI run cannot afford inside
+# its 20 minutes; `scripts/package --install-test` (GS_INSTALL_TEST=1) makes it, and from then on
+# this test runs in about 40 s wherever the root is kept.
+[[ -f $base/.complete || -n ${GS_INSTALL_TEST:-} ]] ||
+  skip "no clean Debian root cached in $cache yet (scripts/package --install-test makes one, ~6 min)"
 run=$cache/run
 log=$cache/install.log
 mkdir -p "$cache"

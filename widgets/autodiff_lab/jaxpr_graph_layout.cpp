@@ -1,14 +1,11 @@
 #include "widgets/autodiff_lab/jaxpr_graph_layout.h"
 
 #include <graphviz/gvc.h>
-#include <graphviz/gvplugin.h>
 
 #include <memory>
 #include <mutex>
 
 #include "engine/core/error.h"
-
-extern "C" gvplugin_library_t gvplugin_dot_layout_LTX_library;
 
 namespace gs {
 
@@ -38,15 +35,16 @@ std::string eqn_label(const engine::Jaxpr& j, const engine::Eqn& e) {
 
 GraphLayout layout_jaxpr(const engine::Jaxpr& j) {
   std::lock_guard lock(graphviz_mutex);
-  GVC_t* gvc = gvContextPlugins(nullptr, 0);
+  // gvContext() loads the layout plugins Debian's libgvc6 registers (its config6a), so the
+  // program links only the public libraries and installs without a private library path.
+  GVC_t* gvc = gvContext();
   GS_CHECK(gvc, "graphviz: cannot create a context");
-  gvAddLibrary(gvc, &gvplugin_dot_layout_LTX_library);
   Agraph_t* g = agopen(const_cast<char*>("jaxpr"), Agdirected, nullptr);
   set(g, "rankdir", "TB");
   set(g, "nodesep", "0.25");
   set(g, "ranksep", "0.35");
-  set(g, "mclimit", "0.5");
-  set(g, "forcelabels", "true");  // place every external label, even overlapping  // fewer crossing-minimisation passes: large graphs lay out in time
+  set(g, "mclimit", "0.5");         // fewer crossing-minimisation passes: large graphs lay out in time
+  set(g, "forcelabels", "true");  // place every external label, even overlapping
 
   GraphLayout out;
   std::vector<Agnode_t*> gnodes;
@@ -99,7 +97,8 @@ GraphLayout layout_jaxpr(const engine::Jaxpr& j) {
   if (gvLayout(gvc, g, "dot") != 0) {
     agclose(g);
     gvFreeContext(gvc);
-    throw engine::Error("graphviz: the dot layout failed");
+    throw engine::Error("graphviz: the dot layout failed (is libgvc6's plugin list, "
+                        "/usr/lib/x86_64-linux-gnu/graphviz/config6a, present? `dot -c` writes it)");
   }
   // Graphviz's y grows upwards; flip it so the inputs are at the top of the view.
   const boxf bb = GD_bb(g);
