@@ -16,7 +16,8 @@
 
 namespace engine {
 
-// Raw storage. Aligned for AVX-512 loads; the device field is where a GPU buffer will say so.
+// Raw storage in host memory, aligned for AVX-512 loads. (Arrays are host-only today; a GPU
+// backend will need to say where a buffer lives.)
 class Buffer {
  public:
   explicit Buffer(size_t nbytes);

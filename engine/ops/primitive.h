@@ -1,9 +1,10 @@
 // Primitives: the operations a jaxpr is made of, and the table of rules each one carries.
 //
 // A primitive is only an id; its meaning lives in one PrimitiveRules value, defined in the file of
-// its family under engine/ops/ (elementwise.cpp, reduce.cpp, ...), next to the public function that
-// binds it. registry.cpp lists every family explicitly; a static_assert keeps the enum and the
-// table in step, and tests/unit/ops_rules_test checks that no rule is missing without a reason.
+// its family under engine/ops/ (elementwise_unary.cpp, reduction.cpp, ...; families.h lists them),
+// next to the public function that binds it. registry.cpp builds the table from the families and
+// refuses a primitive registered twice; tests/unit/ops_rules_test checks that no rule is missing
+// without a reason.
 // Names match JAX so that printed jaxprs read the same.
 #pragma once
 #include <functional>
