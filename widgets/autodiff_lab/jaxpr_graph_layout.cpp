@@ -116,7 +116,7 @@ GraphLayout layout_jaxpr(const engine::Jaxpr& j) {
     Agedge_t* ae = gedges[i];
     if (const splines* spl = ED_spl(ae); spl && spl->size > 0) {
       const bezier& bz = spl->list[0];
-      for (size_t p = 0; p < bz.size; ++p)
+      for (int p = 0; p < bz.size; ++p)
         out.edges[i].points.insert(out.edges[i].points.end(), {bz.list[p].x - bb.LL.x, fy(bz.list[p].y)});
       if (bz.eflag) {
         out.edges[i].arrow = true;

@@ -12,7 +12,7 @@ ImageGridDelegate::ImageGridDelegate(int imageRole, QObject* parent)
 void ImageGridDelegate::setImageSize(int pixels) { imageSize_ = std::max(8, pixels); }
 
 QSize ImageGridDelegate::cellSize() const {
-  const int text = QApplication::fontMetrics().height();
+  const int text = QFontMetrics(QApplication::font()).height();
   return {std::max(imageSize_ + 8, minWidth_), imageSize_ + text + 8};
 }
 
