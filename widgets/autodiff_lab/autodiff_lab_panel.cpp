@@ -380,7 +380,7 @@ void AutodiffLabPanel::startWalk() {
     walk_ = std::make_unique<engine::AutodiffWalk>(function_->fn, function_->values, mode_);
   } catch (const std::exception& e) {
     walk_.reset();
-    showError({.message = e.what()});
+    showError({e.what(), 0, 0, {}});
     return;
   }
   const engine::DerivativeJaxprs& d = walk_->jaxprs();
