@@ -48,21 +48,7 @@ def walk(node, depth=0, max_depth=40, into_views=False):
 
 
 def find(root, role, name=None, timeout=30.0, where=""):
-    deadline = time.time() + timeout
-    while True:
-        seen = []
-        for node in walk(root, into_views=role in CELL_ROLES):
-            try:
-                r, n = node.getRoleName(), node.name
-            except Exception:
-                continue
-            if r == role and (name is None or n == name):
-                return node
-            if r == role:
-                seen.append(n)
-        if time.time() > deadline:
-            raise SystemExit(f"FAIL: no {role} named {name!r} {where}; {role}s present: {seen}")
-        time.sleep(0.5)
+    return find_where(root, role, lambda n: name is None or n == name, f"named {name!r} {where}", timeout)
 
 
 def find_where(root, role, pred, what, timeout=30.0):

@@ -6,19 +6,12 @@
 #include "engine/nn/dense.h"
 #include "engine/nn/sequential.h"
 #include "engine/train/classifier_eval.h"
+#include "unit/test_support.h"
 
 using namespace engine;
 using namespace engine::train;
 
 namespace {
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 double logsumexp(std::initializer_list<double> v) {
   double s = 0;
   for (double x : v) s += std::exp(x);

@@ -248,16 +248,7 @@ void AutodiffLabPanel::loadPreset(int index) {
   syncing_ = true;
   presets_->setCurrentIndex(index);
   expression_->setPlainText(qstr(p.expr));
-  variables_->setRowCount(0);
-  for (const LabVariable& v : p.variables) {
-    int r = variables_->rowCount();
-    variables_->insertRow(r);
-    auto* name = new QTableWidgetItem(qstr(v.name));
-    name->setFlags(name->flags() & ~Qt::ItemIsEditable);
-    variables_->setItem(r, VarName, name);
-    variables_->setItem(r, VarShape, new QTableWidgetItem(qstr(v.shape)));
-    variables_->setItem(r, VarValues, new QTableWidgetItem(qstr(v.values)));
-  }
+  setVariableRows(p.variables);
   syncing_ = false;
   typing_->stop();
   rebuild();
@@ -283,6 +274,20 @@ void AutodiffLabPanel::setVariable(const QString& name, const QString& shape, co
   rebuild();
 }
 
+// One row per variable; names are fixed (the expression decides them), shapes and values editable.
+void AutodiffLabPanel::setVariableRows(const std::vector<LabVariable>& rows) {
+  variables_->setRowCount(0);
+  for (const LabVariable& v : rows) {
+    int r = variables_->rowCount();
+    variables_->insertRow(r);
+    auto* name = new QTableWidgetItem(qstr(v.name));
+    name->setFlags(name->flags() & ~Qt::ItemIsEditable);
+    variables_->setItem(r, VarName, name);
+    variables_->setItem(r, VarShape, new QTableWidgetItem(qstr(v.shape)));
+    variables_->setItem(r, VarValues, new QTableWidgetItem(qstr(v.values)));
+  }
+}
+
 std::vector<LabVariable> AutodiffLabPanel::variablesFromTable() const {
   std::vector<LabVariable> out;
   for (int r = 0; r < variables_->rowCount(); ++r)
@@ -304,16 +309,7 @@ void AutodiffLabPanel::syncVariableRows() {
     if (std::none_of(rows.begin(), rows.end(), [&](const LabVariable& v) { return v.name == n; }))
       rows.push_back({n, "3", "1, 2, 3"});
   syncing_ = true;
-  variables_->setRowCount(0);
-  for (const LabVariable& v : rows) {
-    int r = variables_->rowCount();
-    variables_->insertRow(r);
-    auto* name = new QTableWidgetItem(qstr(v.name));
-    name->setFlags(name->flags() & ~Qt::ItemIsEditable);
-    variables_->setItem(r, VarName, name);
-    variables_->setItem(r, VarShape, new QTableWidgetItem(qstr(v.shape)));
-    variables_->setItem(r, VarValues, new QTableWidgetItem(qstr(v.values)));
-  }
+  setVariableRows(rows);
   syncing_ = false;
 }
 

@@ -85,6 +85,7 @@ class AutodiffLabPanel : public QWidget {
   void showPosition();
   void showDerivatives();
   void findInTrainingStep(bool backwards);
+  void setVariableRows(const std::vector<LabVariable>& rows);
   std::vector<LabVariable> variablesFromTable() const;
 
   engine::WalkMode mode_ = engine::WalkMode::vjp;
