@@ -19,7 +19,9 @@ out=$("$tmp/build/consumer")
 echo "$out"
 grep -q '^engine 0\.' <<<"$out" || { echo "FAIL: no engine version line"; exit 1; }
 grep -qF 'Array([1., 2., 3., 4.], dtype=float32)' <<<"$out" || { echo "FAIL: grad(0.5 * sum(x * x)) at [1 2 3 4] is not [1 2 3 4]"; exit 1; }
-# Linked against the unpacked library, not the build tree's.
-ldd "$tmp/build/consumer" | grep -q "$tmp/root/usr/lib/.*libgradient-engine" \
-  || { echo "FAIL: consumer is not linked to the unpacked libgradient-engine.so"; ldd "$tmp/build/consumer"; exit 1; }
+# Linked against the unpacked library, not the build tree's. ldd's output is kept whole first: under
+# pipefail, `ldd | grep -q` fails at random when grep quits early and ldd dies of SIGPIPE.
+libs=$(ldd "$tmp/build/consumer")
+grep -qF "$tmp/root/usr/lib/" <<<"$(grep libgradient-engine <<<"$libs")" \
+  || { echo "FAIL: consumer is not linked to the unpacked libgradient-engine.so"; echo "$libs"; exit 1; }
 echo "consumer: built and ran against the packaged engine"
