@@ -14,5 +14,7 @@ void add_example_command(CLI::App& app);
 void add_train_commands(CLI::App& app);
 // runs list|show|metrics|compare|delete|rename|tag (runs.cpp)
 void add_runs_commands(CLI::App& app);
+// model show|init|apply: summary, Flax-equal init and inference of a model spec (model.cpp)
+void add_model_commands(CLI::App& app);
 
 }  // namespace cli

@@ -20,6 +20,11 @@ Shape BatchNorm::output_shape(const Shape& in) const {
 
 int64_t BatchNorm::param_count(const Shape& in) const { return mul_sat(2, output_shape(in).back()); }
 
+std::vector<VariableShape> BatchNorm::variable_shapes(const Shape& in) const {
+  const Shape c{output_shape(in).back()};
+  return {{"params", "scale", c}, {"params", "bias", c}, {"batch_stats", "mean", c}, {"batch_stats", "var", c}};
+}
+
 PyTree BatchNorm::init_scoped(const Array&, const ScopePath&, const Shape& in) const {
   const Shape c{output_shape(in).back()};
   return collections(

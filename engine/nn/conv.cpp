@@ -54,6 +54,13 @@ int64_t Conv::param_count(const Shape& in) const {
   return add_sat(n, config_.use_bias ? config_.features : 0);
 }
 
+std::vector<VariableShape> Conv::variable_shapes(const Shape& in) const {
+  output_shape(in);
+  std::vector<VariableShape> v{{"params", "kernel", kernel_shape(in[3])}};
+  if (config_.use_bias) v.push_back({"params", "bias", {config_.features}});
+  return v;
+}
+
 PyTree Conv::init_scoped(const Array& key, const ScopePath& path, const Shape& in) const {
   output_shape(in);
   std::vector<std::pair<std::string, PyTree>> params{

@@ -23,6 +23,13 @@ int64_t Dense::param_count(const Shape& in) const {
   return add_sat(mul_sat(in.back(), features_), use_bias_ ? features_ : 0);
 }
 
+std::vector<VariableShape> Dense::variable_shapes(const Shape& in) const {
+  output_shape(in);
+  std::vector<VariableShape> v{{"params", "kernel", {in.back(), features_}}};
+  if (use_bias_) v.push_back({"params", "bias", {features_}});
+  return v;
+}
+
 PyTree Dense::init_scoped(const Array& key, const ScopePath& path, const Shape& in) const {
   output_shape(in);
   // make_rng('params') counts: kernel 1, bias 2 (zeros ignore their key).

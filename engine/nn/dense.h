@@ -17,6 +17,7 @@ class Dense : public Module {
   bool is_submodule() const override { return true; }
   Shape output_shape(const Shape& in) const override;
   int64_t param_count(const Shape& in) const override;
+  std::vector<VariableShape> variable_shapes(const Shape& in) const override;
   PyTree init_scoped(const Array& key, const ScopePath& path, const Shape& in) const override;
   ApplyResult apply_scoped(const PyTree& variables, const Tensor& x, const ApplyOptions& opts,
                            const ScopePath& path) const override;

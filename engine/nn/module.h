@@ -31,6 +31,14 @@ namespace engine::nn {
 // The scope path of a layer: {} at the top, {"Dense_0"} inside a Sequential.
 using ScopePath = std::vector<std::string>;
 
+// One variable a layer makes, without making it: what nn.tabulate and the model summary list.
+struct VariableShape {
+  std::string collection;  // "params", "batch_stats"
+  std::string name;        // "kernel", "bias", "mean", ...
+  Shape shape;
+  DType dtype = DType::f32;
+};
+
 struct ApplyOptions {
   bool train = false;
   // Collections apply may update and returns in ApplyResult::updated (e.g. {"batch_stats"}).
@@ -63,6 +71,12 @@ class Module {
   virtual Shape output_shape(const Shape& in) const = 0;
   // Number of parameter elements ("params" only) for that input; saturates at INT64_MAX.
   virtual int64_t param_count(const Shape& /*in*/) const { return 0; }
+  // The variables init_scoped makes for that input, in every collection, without allocating
+  // them (a summary of a large model costs nothing). Throws as output_shape does.
+  virtual std::vector<VariableShape> variable_shapes(const Shape& in) const {
+    output_shape(in);
+    return {};
+  }
 
   // This layer's variables, by collection, for an input of shape `in`; `key` is the init key of
   // the whole model and `path` this layer's scope.

@@ -13,3 +13,4 @@
 #include "engine/nn/rng.h"
 #include "engine/nn/sequential.h"
 #include "engine/nn/spec_check.h"
+#include "engine/nn/summary.h"
