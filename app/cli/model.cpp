@@ -58,9 +58,9 @@ nn::Sequential load_model(const std::string& model) {
 }
 
 // --input-shape (the whole input, batch axis included), else (1, the spec's input_shape).
-Shape input_shape_of(const nn::Sequential& model, const std::string& text) {
-  if (!text.empty()) {
-    Shape s = as_usage_error([&] { return random_args::parse_shape(text, "--input-shape"); });
+Shape input_shape_of(const nn::Sequential& model, const std::optional<std::string>& text) {
+  if (text) {
+    Shape s = as_usage_error([&] { return random_args::parse_shape(*text, "--input-shape"); });
     if (s.empty()) throw CLI::ValidationError("--input-shape: expected at least one dimension, got ''");
     return s;
   }
@@ -125,7 +125,7 @@ void print_tree(const PyTree& t, const std::string& indent) {
 
 struct ModelOptions {
   std::string model;
-  std::string input_shape;
+  std::optional<std::string> input_shape;
   std::string key;
   std::string prng = "classic";
   std::string input;
