@@ -97,9 +97,9 @@ int main(int argc, char** argv) {
   cli::add_autodiff_commands(app);
   cli::add_bench_command(app);
   cli::add_example_command(app);
+  cli::add_model_commands(app);
   cli::add_train_commands(app);
   cli::add_runs_commands(app);
-  cli::add_model_commands(app);
   refuse_clamped_integers(app);
   try {
     std::vector<std::string> args = protect_expressions(argc, argv);

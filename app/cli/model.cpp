@@ -15,7 +15,9 @@
 // A spec file that cannot be read or is not a valid spec exits 1 (engine::Error in main).
 #include <iostream>
 #include <memory>
+#include <cstdint>
 #include <optional>
+#include <string_view>
 
 #include "app/cli/commands.h"
 #include "app/cli/json_io.h"
@@ -60,7 +62,21 @@ nn::Sequential load_model(const std::string& model) {
 // --input-shape (the whole input, batch axis included), else (1, the spec's input_shape).
 Shape input_shape_of(const nn::Sequential& model, const std::optional<std::string>& text) {
   if (text) {
-    Shape s = as_usage_error([&] { return random_args::parse_shape(*text, "--input-shape"); });
+    // The input is never made (show and init read its shape only), so no size limit but int64.
+    Shape s;
+    int64_t size = 1;
+    std::string_view rest = *text;
+    while (!text->empty()) {
+      const size_t comma = rest.find(',');
+      const std::string part(rest.substr(0, comma));
+      const int64_t d = as_usage_error([&] { return random_args::parse_int(part, "--input-shape"); });
+      if (d < 0) throw CLI::ValidationError("--input-shape: dimension " + std::to_string(s.size() + 1) + " is negative in '" + *text + "'");
+      size = nn::mul_sat(size, d);
+      if (size == INT64_MAX) throw CLI::ValidationError("--input-shape: '" + *text + "' has more than 2^63 elements");
+      s.push_back(d);
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
     if (s.empty()) throw CLI::ValidationError("--input-shape: expected at least one dimension, got ''");
     return s;
   }
@@ -172,7 +188,8 @@ void run_init(const ModelOptions& o) {
   const Shape in = input_shape_of(model, o.input_shape);
   summary_of(model, in);  // shape errors name the layer, as a usage error
   engine::random::ScopedPrngMode prng(k.mode);
-  const PyTree vars = model.init(k.key, Array::zeros(engine::DType::f32, in));
+  // Module::init without the dummy input: only its shape matters, and a large one costs nothing.
+  const PyTree vars = model.init_scoped(k.key, {}, in);
   if (o.json) {
     std::cout << tree_json(vars) << "\n";
   } else {

@@ -6,6 +6,17 @@
 // where hash feeds each string (UTF-8) and each int (big-endian, minimal length) into one SHA-1
 // and reads the digest's first 4 bytes as a big-endian uint32. This is the hash without
 // flax_fix_rng_separator (the default), so ("ab", "c") and ("a", "bc") collide as in Flax.
+//
+// Read in google/flax flax/core/scope.py (commit b7cc061): Scope.push gives a child
+// LazyRng.create(rng, name), which appends name to the suffix; make_rng does
+// `self.rng_counters[name] += 1; return LazyRng.create(self.rngs[name], counter).as_jax_rng()`;
+// as_jax_rng is _fold_in_static(rng, suffix): one hashlib.sha1 over every item (str as UTF-8,
+// int as x.to_bytes((x.bit_length() + 7) // 8, 'big')), int.from_bytes(digest[:4], 'big'),
+// then random.fold_in. Only with FLAX_LAZY_RNG off (flax/configurations.py: flax_lazy_rng
+// defaults to True) does LazyRng.create use _legacy_rng_fold_in instead, folding each item on
+// its own (a str by its own SHA-1, an int directly), as Flax did before LazyRng. The two give
+// different numbers; Flax's "Flax Basics" guide has been published with both, and nn_test
+// checks the engine against the current set and the legacy derivation against the old one.
 #pragma once
 #include <array>
 #include <cstdint>

@@ -92,7 +92,13 @@ out=$("$cli" model apply builtin:cnn --key 0,0 --input "$($py -c 'print([[[[0.5]
 
 # Usage errors: exit 2, naming what is wrong.
 expect_fail 2 "unknown builtin 'nope'; the builtins are cnn, linear, mlp" show builtin:nope
-expect_fail 2 "--input-shape: dimension 2 \('x'\) is not an integer" show builtin:mlp --input-shape 1,x
+expect_fail 2 "--input-shape: expected a 64-bit integer, got 'x'" show builtin:mlp --input-shape 1,x
+expect_fail 2 "--input-shape: dimension 2 is negative" show builtin:mlp --input-shape 1,-784
+expect_fail 2 "--input-shape: .* more than 2\^63 elements" show builtin:mlp --input-shape 4294967296,4294967296,784
+# A shape too large to make is fine where it is never made: show reads shapes only.
+out=$("$cli" model show builtin:mlp --input-shape 3000000000,28,28,1) || fail "show of a huge batch exited $?"
+[[ $out == *"float32[3000000000,28,28,1]"*"Total Parameters: 407,050 (1.6 MB)"* ]] || fail "show of a huge batch: $out"
+"$cli" model init builtin:linear --key 0,0 --input-shape 3000000000,10 --json >/dev/null || fail "init with a huge batch exited $?"
 expect_fail 2 "--input-shape: expected at least one dimension" show builtin:mlp --input-shape ''
 expect_fail 2 "Conv_0: input \(1, 28, 28\) has rank 3 but Conv needs NHWC" show builtin:cnn --input-shape 1,28,28
 expect_fail 2 "--key: expected two unsigned 32-bit integers" init builtin:mlp --key 1
