@@ -115,11 +115,34 @@ std::string tree_json(const PyTree& t) {
   return json_object(entries);
 }
 
+// NumPy's text with each line wrapped at 75 columns as NumPy does (linewidth=75): breaks between
+// elements, the continuation aligned after the line's opening brackets; every line indented.
 std::string indented(const std::string& text, const std::string& indent) {
-  std::string out = indent;
-  for (char c : text) {
-    out += c;
-    if (c == '\n') out += indent;
+  constexpr size_t kWidth = 75;
+  std::string out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string_view line(text.data() + start, end - start);
+    size_t lead = line.find_first_not_of(' ');
+    lead = lead == std::string_view::npos ? 0 : line.find_first_not_of('[', lead);
+    const std::string hang(lead == std::string_view::npos ? 0 : lead, ' ');
+    std::string_view first_prefix;
+    while (line.size() > kWidth) {
+      // Break at a separator: of "a  -b" / "a   b" the first space is the separator, the
+      // others are the next element's sign padding, which it keeps.
+      size_t cut = line.rfind(' ', kWidth);
+      while (cut != std::string_view::npos && cut > 0 && line[cut - 1] == ' ') --cut;
+      if (cut == std::string_view::npos || cut <= hang.size()) break;
+      out += indent + std::string(first_prefix) + std::string(line.substr(0, cut)) + "\n";
+      line.remove_prefix(cut + 1);
+      first_prefix = hang;
+    }
+    if (!line.empty()) out += indent + std::string(first_prefix) + std::string(line);
+    if (end == text.size()) break;
+    out += "\n";
+    start = end + 1;
   }
   return out;
 }
@@ -210,7 +233,7 @@ void run_apply(const ModelOptions& o) {
   if (o.json) {
     std::cout << json_object({{"shape", shape_json(y.shape()).dump()}, {"output", to_json(y)}}) << "\n";
   } else {
-    std::cout << nn::typed_shape_str(y.dtype(), y.shape()) << "\n" << y.array().str() << "\n";
+    std::cout << nn::typed_shape_str(y.dtype(), y.shape()) << "\n" << indented(y.array().str(), "") << "\n";
   }
 }
 
