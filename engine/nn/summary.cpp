@@ -14,6 +14,17 @@ CollectionTotal& total_of(SummaryRow& row, const std::string& collection) {
   return collection == "batch_stats" ? row.batch_stats : row.params;
 }
 
+// The row's per-collection counts and bytes from its variables.
+void count_variables(SummaryRow& row) {
+  for (const VariableShape& v : row.variables) {
+    int64_t n = 1;
+    for (int64_t d : v.shape) n = mul_sat(n, d);
+    CollectionTotal& t = total_of(row, v.collection);
+    t.count = add_sat(t.count, n);
+    t.bytes = add_sat(t.bytes, mul_sat(n, int64_t(dtype_size(v.dtype))));
+  }
+}
+
 void add(CollectionTotal& into, const CollectionTotal& x) {
   into.count = add_sat(into.count, x.count);
   into.bytes = add_sat(into.bytes, x.bytes);
@@ -33,13 +44,7 @@ void add_rows(const Sequential& seq, const std::string& prefix, Shape& s, ModelS
         add_rows(*inner, path + "/", t, out);
       } else {
         row.variables = layer.variable_shapes(s);
-        for (const VariableShape& v : row.variables) {
-          int64_t n = 1;
-          for (int64_t d : v.shape) n = mul_sat(n, d);
-          CollectionTotal& t = total_of(row, v.collection);
-          t.count = add_sat(t.count, n);
-          t.bytes = add_sat(t.bytes, mul_sat(n, int64_t(dtype_size(v.dtype))));
-        }
+        count_variables(row);
         add(out.params, row.params);
         add(out.batch_stats, row.batch_stats);
         out.rows.push_back(std::move(row));
@@ -101,13 +106,7 @@ ModelSummary summarize(const Module& model, const Shape& input, const std::strin
   } catch (const Error& e) {
     throw Error(model.kind() + ": " + e.what());
   }
-  for (const VariableShape& v : row.variables) {
-    int64_t n = 1;
-    for (int64_t d : v.shape) n = mul_sat(n, d);
-    CollectionTotal& t = total_of(row, v.collection);
-    t.count = add_sat(t.count, n);
-    t.bytes = add_sat(t.bytes, mul_sat(n, int64_t(dtype_size(v.dtype))));
-  }
+  count_variables(row);
   out.params = row.params;
   out.batch_stats = row.batch_stats;
   out.rows.push_back(std::move(row));

@@ -1,9 +1,13 @@
 // The model summary of `gradient-cli model show`, the headless twin of the model builder's shape
 // column: what Flax's nn.tabulate(model, rngs)(x) prints, one row per module.
 //
-//   path     module     inputs           outputs          params                    batch_stats
-//            cnn        float32[1,28,28,1] float32[1,10]
-//   Conv_0   Conv       float32[1,28,28,1] float32[1,28,28,32] bias: float32[32] ...  320 (1.3 KB)
+//   | path    | module | inputs        | outputs       | params               |
+//   |         | Foo    | float32[16,9] | float32[16,2] |                      |
+//   | Dense_0 | Dense  | float32[16,9] | float32[16,4] | bias: float32[4]     |
+//   |         |        |               |               | kernel: float32[9,4] |
+//   |         |        |               |               |                      |
+//   |         |        |               |               | 40 (160 B)           |
+//   ...                                | Total         | 50 (200 B)           |
 //
 // Rows are the model itself (path "", as Flax's first row) and then each layer in call order,
 // function layers (relu, flatten, pooling) included with their auto-names ("relu_0") so every
