@@ -20,6 +20,8 @@ gs_build() {
   local args=(-S "$GS_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type")
   if command -v ccache >/dev/null 2>&1; then
     args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+    # What ccache needs to cache files compiled with a precompiled header (cmake/build_speed.cmake).
+    export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}
   fi
   mkdir -p "$dir"
   local log=$dir/configure.log start=$SECONDS

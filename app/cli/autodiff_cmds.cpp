@@ -7,6 +7,7 @@
 
 #include "app/cli/commands.h"
 #include "app/cli/json_io.h"
+#include "engine/core/strings.h"
 #include "engine/expr/expr.h"
 #include "engine/expr/functions.h"
 #include "engine/ir/interpreter.h"
@@ -65,10 +66,8 @@ struct Options {
   bool json = false;
 };
 
-std::string join(const std::vector<std::string>& names) {
-  std::string s;
-  for (const std::string& n : names) s += (s.empty() ? "" : ", ") + n;
-  return s.empty() ? "none" : s;
+std::string names_or_none(const std::vector<std::string>& names) {
+  return names.empty() ? "none" : engine::join(names);
 }
 
 // Named arguments in the order given; every one must be a variable of the expression, and every
@@ -84,14 +83,14 @@ std::vector<std::pair<std::string, T>> read_named(
     std::string what = option + " " + a.name;
     GS_CHECK(std::find(free.begin(), free.end(), a.name) != free.end(),
              what + ": the expression has no variable '" + a.name +
-                 "' (its variables: " + join(free) + ")");
+                 "' (its variables: " + names_or_none(free) + ")");
     for (const auto& [name, value] : out) GS_CHECK(name != a.name, what + ": given twice");
     out.emplace_back(a.name, read(a.value, what));
   }
   for (const std::string& v : free) {
     bool given = std::any_of(out.begin(), out.end(), [&](const auto& e) { return e.first == v; });
     GS_CHECK(given, "missing " + option + " for variable '" + v + "' (the expression reads " +
-                        join(free) + ")");
+                        names_or_none(free) + ")");
   }
   return out;
 }
@@ -124,7 +123,7 @@ std::vector<bool> wrt_mask(const Inputs& in, const std::vector<std::string>& wrt
   for (const std::string& w : wrt) {
     auto it = std::find(in.names.begin(), in.names.end(), w);
     GS_CHECK(it != in.names.end(),
-             "--wrt " + w + ": not a variable given with --at (those are: " + join(in.names) + ")");
+             "--wrt " + w + ": not a variable given with --at (those are: " + names_or_none(in.names) + ")");
     mask[static_cast<size_t>(it - in.names.begin())] = true;
   }
   return mask;
@@ -160,7 +159,7 @@ Tensors read_tangents(const Inputs& in, const std::vector<std::string>& args) {
     std::string what = "--tangent " + a.name;
     auto it = std::find(in.names.begin(), in.names.end(), a.name);
     GS_CHECK(it != in.names.end(),
-             what + ": not a variable given with --at (those are: " + join(in.names) + ")");
+             what + ": not a variable given with --at (those are: " + names_or_none(in.names) + ")");
     size_t i = static_cast<size_t>(it - in.names.begin());
     GS_CHECK(!tangents[i].defined(), what + ": given twice");
     Array t = parse_json_array(a.value, what, in.values[i].dtype());
@@ -208,7 +207,7 @@ void run_jacobian(const Options& o) {
   Inputs in = read_inputs(o);
   GS_CHECK(
       o.wrt.size() == 1 || (o.wrt.empty() && in.names.size() == 1),
-      "jacobian needs exactly one --wrt variable (the expression reads " + join(in.names) + ")");
+      "jacobian needs exactly one --wrt variable (the expression reads " + names_or_none(in.names) + ")");
   std::vector<bool> mask = wrt_mask(in, o.wrt.empty() ? in.names : o.wrt);
   size_t w = static_cast<size_t>(std::find(mask.begin(), mask.end(), true) - mask.begin());
   Pullback pb = pullback(in.fn, in.values, mask);

@@ -18,6 +18,7 @@
 #include "app/cli/train_session.h"
 #include "engine/backend/backend.h"
 #include "engine/core/error.h"
+#include "engine/core/strings.h"
 #include "engine/data/dataset.h"
 #include "engine/random/random.h"
 #include "engine/runs/run_store.h"
@@ -41,12 +42,6 @@ struct TrainOptions {
   std::optional<double> lr, momentum;
   bool json = false;
 };
-
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
 
 json read_json_file(const std::string& path, const std::string& what) {
   std::ifstream in(path, std::ios::binary);
@@ -202,11 +197,11 @@ void add_train_commands(CLI::App& app) {
   auto o = std::make_shared<TrainOptions>();
   CLI::App* t = app.add_subcommand("train", "Train a model on a dataset, recording the run in the runs database");
   t->add_option("--model", o->model, "builtin:mlp, builtin:cnn, builtin:linear or a model spec FILE.json");
-  t->add_option("--dataset", o->dataset, join(engine::data::dataset_names()) + " (listed below)");
+  t->add_option("--dataset", o->dataset, engine::join(engine::data::dataset_names()) + " (listed below)");
   t->add_option("--limit", o->limit, "Use N examples of each split (a fixed random subset)");
   t->add_option("--epochs", o->epochs, "Number of epochs (default 1)");
   t->add_option("--batch", o->batch, "Batch size (default 32)");
-  t->add_option("--optimizer", o->optimizer, join(train::optimizer_names()) + " (default sgd; listed below)");
+  t->add_option("--optimizer", o->optimizer, engine::join(train::optimizer_names()) + " (default sgd; listed below)");
   t->add_option("--lr", o->lr, "Learning rate (default 0.1)");
   t->add_option("--momentum", o->momentum, "Momentum of sgd or rmsprop");
   t->add_option("--seed", o->seed, "Seed of the initialization, shuffling and dropout (default 0)");
