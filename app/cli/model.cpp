@@ -13,6 +13,7 @@
 // Usage errors exit 2: an unknown builtin, a malformed --key, --input-shape, --input or --prng,
 // and an input whose shape the model cannot take (the message names the layer and the shapes).
 // A spec file that cannot be read or is not a valid spec exits 1 (engine::Error in main).
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <cstdint>
@@ -23,6 +24,7 @@
 #include "app/cli/json_io.h"
 #include "app/cli/random_args.h"
 #include "engine/core/error.h"
+#include "engine/core/shape.h"
 #include "engine/nn/nn.h"
 #include "engine/random/random.h"
 #include "engine/train/run_config.h"
@@ -59,6 +61,17 @@ nn::Sequential load_model(const std::string& model) {
   return nn::from_spec(engine::train::resolve_model_spec(model));  // file errors: exit 1
 }
 
+// A spec that declares its input_shape takes (batch, input_shape...) only. Flax would infer the
+// kernels from any input, but a spec's declared shape is what the builder and training use, so an
+// input that differs is a mistake to name, not a different model to build silently.
+void check_declared_input(const nn::Sequential& model, const Shape& in, const std::string& option) {
+  const std::optional<Shape>& declared = model.input_shape();
+  if (!declared) return;
+  if (in.size() == declared->size() + 1 && std::equal(declared->begin(), declared->end(), in.begin() + 1)) return;
+  throw CLI::ValidationError(option + ": shape [" + engine::shape_str(in) + "] does not match the model's input_shape [" +
+                             engine::shape_str(*declared) + "]; expected [batch," + engine::shape_str(*declared) + "]");
+}
+
 // --input-shape (the whole input, batch axis included), else (1, the spec's input_shape).
 Shape input_shape_of(const nn::Sequential& model, const std::optional<std::string>& text) {
   if (text) {
@@ -78,6 +91,7 @@ Shape input_shape_of(const nn::Sequential& model, const std::optional<std::strin
       rest.remove_prefix(comma + 1);
     }
     if (s.empty()) throw CLI::ValidationError("--input-shape: expected at least one dimension, got ''");
+    check_declared_input(model, s, "--input-shape");
     return s;
   }
   if (!model.input_shape())
@@ -224,6 +238,7 @@ void run_apply(const ModelOptions& o) {
   nn::Sequential model = load_model(o.model);
   const KeyAndMode k = parse_key_and_mode(o);
   const Array x = as_usage_error([&] { return parse_json_array(o.input, "--input"); });
+  check_declared_input(model, x.shape(), "--input");
   summary_of(model, x.shape());  // "Conv_0: input (2, 3) has rank 2 but Conv needs NHWC (rank 4)"
   engine::random::ScopedPrngMode prng(k.mode);
   // Flax: variables = model.init(key, x); model.apply(variables, x) (inference: no dropout, the

@@ -100,13 +100,20 @@ out=$("$cli" model show builtin:mlp --input-shape 3000000000,28,28,1) || fail "s
 [[ $out == *"float32[3000000000,28,28,1]"*"Total Parameters: 407,050 (1.6 MB)"* ]] || fail "show of a huge batch: $out"
 "$cli" model init builtin:linear --key 0,0 --input-shape 3000000000,10 --json >/dev/null || fail "init with a huge batch exited $?"
 expect_fail 2 "--input-shape: expected at least one dimension" show builtin:mlp --input-shape ''
-expect_fail 2 "Conv_0: input \(1, 28, 28\) has rank 3 but Conv needs NHWC" show builtin:cnn --input-shape 1,28,28
+expect_fail 2 "--input-shape: shape \[1,28,28\] does not match the model's input_shape \[28,28,1\]" show builtin:cnn --input-shape 1,28,28
 expect_fail 2 "--key: expected two unsigned 32-bit integers" init builtin:mlp --key 1
 expect_fail 2 "--key: expected two unsigned 32-bit integers" init builtin:mlp --key 0,-1
 expect_fail 2 "--key is required" init builtin:mlp
 expect_fail 2 "--prng: expected classic or partitionable, got 'foo'" init builtin:mlp --key 0,0 --prng foo
-expect_fail 2 "Conv_0: input \(1, 2\) has rank 2 but Conv needs NHWC \(rank 4\)" apply builtin:cnn --key 0,0 --input '[[1,2]]'
-expect_fail 2 "Dense_0: " apply "$tmp/foo.json" --key 0,0 --input '3'
+expect_fail 2 "--input: shape \[1,2\] does not match the model's input_shape \[28,28,1\]" apply builtin:cnn --key 0,0 --input '[[1,2]]'
+echo '{"layers": [{"type": "dense", "features": 2}]}' >"$tmp/noshape.json"
+# Flax would build a (2, 1) kernel for this input; the spec declares 10 features, so it is a mistake.
+expect_fail 2 "--input: shape \[1,2\] does not match the model's input_shape \[10\]; expected \[batch,10\]" apply builtin:linear --key 0,0 --input '[[1,2]]'
+expect_fail 2 "--input: shape \[\] does not match" apply "$tmp/foo.json" --key 0,0 --input '3'
+# Without a declared input_shape the layers decide, and the one that cannot take the input is named.
+echo '{"layers": [{"type": "conv", "features": 2, "kernel_size": [3, 3]}]}' >"$tmp/conv_noshape.json"
+expect_fail 2 "Conv_0: input \(1, 2\) has rank 2 but Conv needs NHWC \(rank 4\)" apply "$tmp/conv_noshape.json" --key 0,0 --input '[[1,2]]'
+expect_fail 2 "Dense_0: " apply "$tmp/noshape.json" --key 0,0 --input '3'
 expect_fail 2 "--input: .*column" apply builtin:linear --key 0,0 --input '[[1,2'
 expect_fail 2 "--input is required" apply builtin:linear --key 0,0
 expect_fail 2 "unknown command 'model frobnicate'" frobnicate
@@ -116,7 +123,6 @@ echo '{"input_shape": [3], "layers": [{"type": "dense", "features": -3}]}' >"$tm
 expect_fail 1 "layers\[0\] \(dense\): 'features' must be a positive integer" init "$tmp/bad.json" --key 0,0
 echo '{"layers": [' >"$tmp/broken.json"
 expect_fail 1 "broken.json.*not valid JSON" show "$tmp/broken.json"
-echo '{"layers": [{"type": "dense", "features": 2}]}' >"$tmp/noshape.json"
 expect_fail 2 "--input-shape is required: the spec has no input_shape" show "$tmp/noshape.json"
 
 echo "model: $((failures == 0 ? 1 : 0)) passed, $failures failed"
