@@ -82,6 +82,7 @@ RECIPES = {
 
 
 def run(recipe, seed, epochs):
+    """Trains one seed; returns the test accuracy after each epoch (a fraction)."""
     torch.manual_seed(seed)
     data = recipe["data"]()
     (x, y), (x_test, y_test) = data["train"], data["test"]
@@ -92,7 +93,7 @@ def run(recipe, seed, epochs):
     steps = len(x) // batch  # drop the remainder, as the examples do
     sched = torch.optim.lr_scheduler.LambdaLR(opt, recipe["decay"](steps)) if recipe["decay"] else None
     loss_fn = nn.CrossEntropyLoss()
-    accuracy = 0.0
+    accuracies = []
     for epoch in range(1, epochs + 1):
         model.train()
         perm = torch.randperm(len(x))
@@ -108,8 +109,9 @@ def run(recipe, seed, epochs):
         model.eval()
         with torch.no_grad():
             accuracy = (model(x_test).argmax(1) == y_test).float().mean().item()
+        accuracies.append(accuracy)
         print(f"seed {seed} epoch {epoch}: test accuracy {100 * accuracy:.2f}% ({seconds:.1f} s)", flush=True)
-    return accuracy
+    return accuracies
 
 
 def main():
@@ -121,7 +123,7 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     recipe = RECIPES[args.example]
-    finals = [run(recipe, s, args.epochs or recipe["epochs"]) for s in args.seeds]
+    finals = [run(recipe, s, args.epochs or recipe["epochs"])[-1] for s in args.seeds]
     print(f"{args.example}: final test accuracy over {len(finals)} seeds: mean {100 * statistics.mean(finals):.2f}%, "
           f"min {100 * min(finals):.2f}%, max {100 * max(finals):.2f}%")
 

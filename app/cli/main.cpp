@@ -28,15 +28,20 @@ std::string version_text() {
 // CLI11 reads every argument that starts with '-' as an option, so an expression such as
 // '-sum(log(p))' was refused ("EXPR is required"). An argument that cannot be an option name
 // (-x, --name, --name=value) nor a number is an expression: a leading space hides its '-' from
-// CLI11, and the expression lexer skips the space.
+// CLI11, and the expression lexer skips the space. A `--` just before such an expression (the
+// usual way to pass an argument that starts with '-') is dropped: kept, it made the options after
+// the expression positional too ("The following arguments were not expected: --at ...").
 std::vector<std::string> protect_expressions(int argc, char** argv) {
   static const std::regex option(R"(^--?[A-Za-z][A-Za-z0-9_-]*(=.*)?$)");
   static const std::regex number(R"(^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$)");
-  std::vector<std::string> args(argv, argv + argc);
-  for (size_t i = 1; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a.size() > 1 && a[0] == '-' && a != "--" && !std::regex_match(a, option) && !std::regex_match(a, number))
-      args[i] = " " + a;
+  auto expression = [&](const std::string& a) {
+    return a.size() > 1 && a[0] == '-' && a != "--" && !std::regex_match(a, option) && !std::regex_match(a, number);
+  };
+  std::vector<std::string> args;
+  for (int i = 0; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (i > 0 && a == "--" && i + 1 < argc && expression(argv[i + 1])) continue;
+    args.push_back(i > 0 && expression(a) ? " " + a : a);
   }
   return args;
 }

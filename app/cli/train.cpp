@@ -7,6 +7,7 @@
 //
 // Runs are recorded in the runs database (--db, else $GS_DB, else the default path).
 #include <algorithm>
+#include <filesystem>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -51,6 +52,31 @@ json read_json_file(const std::string& path, const std::string& what) {
   return train::parse_json_document(text.str(), what + ": '" + path + "'");
 }
 
+// A dataset smaller than the default batch (synthetic-regression has 20 examples, the default
+// batch is 32) would make no batch at all: when no batch size was asked for, the batch is the
+// whole training split, and a note says so. A batch asked for explicitly is kept (and refused
+// before the run exists when it is too large).
+void fit_default_batch(json& j) {
+  const json& d = j["dataset"];
+  const json name = d.is_object() ? d.value("name", json()) : d;
+  if (!name.is_string() || !train::is_known_dataset(name.get<std::string>())) return;  // validation names it
+  int64_t size = -1;
+  try {
+    size = train::describe_dataset(name.get<std::string>(), engine::data::DatasetPaths::defaults(),
+                                   /*look_at_files=*/false).train_size;
+  } catch (const Error&) {
+    return;  // a bad synthetic-regression:N: RunConfig names it
+  }
+  if (d.is_object() && d.contains("limit") && d["limit"].is_number_integer() && d["limit"].get<int64_t>() > 0)
+    size = size < 0 ? d["limit"].get<int64_t>() : std::min(size, d["limit"].get<int64_t>());
+  const int64_t batch = train::RunConfig{}.batch_size;
+  if (size <= 0 || size >= batch) return;
+  j["batch_size"] = size;
+  std::cerr << "note: dataset '" << name.get<std::string>() << "' has " << size
+            << " training examples, fewer than the default batch of " << batch << ": one batch of " << size
+            << " per epoch (--batch chooses another size)\n";
+}
+
 // The config file (if any) with every flag given written over it; RunConfig checks the result.
 train::RunConfig build_config(const TrainOptions& o) {
   json j = o.config.empty() ? json::object() : read_json_file(o.config, "--config");
@@ -89,12 +115,13 @@ train::RunConfig build_config(const TrainOptions& o) {
                              CLI::ExitCodes::RequiredError);
   if (!j.contains("dataset"))
     throw CLI::RequiredError("--dataset is required (e.g. fashion-mnist), or --config", CLI::ExitCodes::RequiredError);
+  if (!j.contains("batch_size")) fit_default_batch(j);
   return train::RunConfig::from_json(j);
 }
 
 void run_train(const TrainOptions& o) {
+  const std::string db = writer_database_path(o.db);  // before the config's notes
   train::RunConfig config = build_config(o);
-  const std::string db = database_path(o.db);
   train::Trainer trainer(std::move(config), {.db_path = db});
   const int code = run_in_foreground(trainer, o.json ? OutputMode::json : OutputMode::automatic, db);
   if (code != 0) throw ExitStatus{code};
@@ -102,6 +129,8 @@ void run_train(const TrainOptions& o) {
 
 void run_resume(int64_t id, const std::string& db_option, bool json_mode) {
   const std::string db = database_path(db_option);
+  // Resuming writes, but only to an existing database: never create one.
+  GS_CHECK(std::filesystem::exists(db), "no runs database at '" + db + "'");
   train::RunConfig config;
   {
     engine::runs::RunStore store(db);

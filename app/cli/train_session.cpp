@@ -15,6 +15,7 @@
 #include <iostream>
 #include <optional>
 
+#include "engine/core/error.h"
 #include "engine/runs/database_path.h"
 #include "engine/runs/run_store.h"
 
@@ -188,6 +189,19 @@ class Display {
 }  // namespace
 
 std::string database_path(const std::string& db_option) { return engine::runs::resolve_database_path(db_option); }
+
+std::string writer_database_path(const std::string& db_option) {
+  namespace fs = std::filesystem;
+  const std::string path = database_path(db_option);
+  if (path == engine::runs::default_database_path()) return path;
+  const fs::path parent = fs::path(path).parent_path();
+  std::error_code ec;
+  const std::string source = db_option.empty() ? "$GS_DB" : "--db";
+  GS_CHECK(parent.empty() || fs::is_directory(parent, ec),
+           source + ": the folder '" + parent.string() + "' of '" + path +
+               "' does not exist; create it first, or leave " + source + " out for the default database");
+  return path;
+}
 
 void add_db_option(CLI::App& cmd, std::string& db, const std::string& help) {
   cmd.add_option("--db", db, help)->check([](const std::string& path) -> std::string {

@@ -19,6 +19,11 @@ struct ExitStatus {
 // or ~/.local/share/gradient-studio/runs.db).
 std::string database_path(const std::string& db_option);
 
+// database_path for a command that creates runs (train): a --db or $GS_DB whose folder does not
+// exist is refused naming the folder (a typo must not leave folders and an empty database
+// behind); only the default database's folder is created.
+std::string writer_database_path(const std::string& db_option);
+
 // Adds --db PATH to a command; an empty PATH is a usage error naming --db (it silently meant the
 // default database).
 void add_db_option(CLI::App& cmd, std::string& db, const std::string& help);

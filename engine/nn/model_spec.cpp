@@ -74,9 +74,11 @@ json builtin_spec(const std::string& name) {
       {"type": "dense", "features": 10}]})");
   }
   if (name == "linear") {
-    // DESIGN workflow 1: one Dense unit over the 10 features of synthetic-regression.
+    // DESIGN workflow 1, the matrix version (Flax basics): Dense(5) over the 10 features of
+    // synthetic-regression, whose targets are x W + b with W 10x5. The dataset keeps the tutorial's
+    // shapes (examples/linear_regression checks W against it), so the built-in follows the dataset.
     return json::parse(R"({"name": "linear", "input_shape": [10], "layers": [
-      {"type": "dense", "features": 1}]})");
+      {"type": "dense", "features": 5}]})");
   }
   throw Error("unknown built-in model spec '" + name + "'; known: " + join(builtin_spec_names()));
 }

@@ -49,6 +49,8 @@ std::string_view event_type_name(EventType type);
 struct Event {
   EventType type = EventType::status;
   TrainerStatus status = TrainerStatus::idle;  // the trainer's status once this event happened
+  // 0 while a new run is starting: its row is made only once the data, model and batch passed
+  // their checks; set from the 'started' event on (a resumed run has its id throughout).
   int64_t run_id = 0;
   int64_t step = 0;         // optimizer steps done, over the whole run
   int64_t total_steps = 0;  // steps the run will take (epochs x steps per epoch)

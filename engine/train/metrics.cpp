@@ -47,4 +47,21 @@ std::map<std::string, double> MetricsAccumulator::means() const {
   return out;
 }
 
+nlohmann::json MetricsAccumulator::totals() const {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [k, v] : metrics_) out[k] = {v.total(), v.total_weight()};
+  return out;
+}
+
+void MetricsAccumulator::restore(const nlohmann::json& totals) {
+  GS_CHECK(totals.is_object(), "MetricsAccumulator: totals must be an object, got " + totals.dump());
+  std::map<std::string, RunningMean> restored;
+  for (const auto& [k, v] : totals.items()) {
+    GS_CHECK(v.is_array() && v.size() == 2 && v[0].is_number() && v[1].is_number() && v[1].get<double>() >= 0,
+             "MetricsAccumulator: '" + k + "' must be [sum, weight], got " + v.dump());
+    restored[k].restore(v[0].get<double>(), v[1].get<double>());
+  }
+  metrics_ = std::move(restored);
+}
+
 }  // namespace engine::train

@@ -4,6 +4,8 @@
 #include <map>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "engine/core/tensor.h"
 
 namespace engine::train {
@@ -19,7 +21,10 @@ class RunningMean {
   void add(const Tensor& value, double weight = 1.0);  // reads the value: concrete scalars only
   double mean() const;  // NaN before the first add
   double total_weight() const { return weight_; }
+  double total() const { return sum_; }  // the weighted sum
   void reset() { sum_ = weight_ = 0; }
+  // Back to a saved total() and total_weight() (a checkpoint taken mid-epoch carries them).
+  void restore(double sum, double weight) { sum_ = sum, weight_ = weight; }
 
  private:
   double sum_ = 0, weight_ = 0;
@@ -33,6 +38,10 @@ class MetricsAccumulator {
   double mean(const std::string& name) const;  // throws naming the metrics present
   std::map<std::string, double> means() const;
   void reset() { metrics_.clear(); }
+  // Every running mean's weighted sum and weight, exactly, to carry them across a checkpoint:
+  // {"loss": [sum, weight], ...}; restore() takes that back (throws naming what is malformed).
+  nlohmann::json totals() const;
+  void restore(const nlohmann::json& totals);
 
  private:
   std::map<std::string, RunningMean> metrics_;

@@ -131,12 +131,14 @@ EvalResult evaluate(const JitFn& eval_step, const PyTree& variables, const data:
   return r;
 }
 
-void save_checkpoint(const std::string& path, const TrainState& state, int64_t epoch, int64_t run_id) {
-  runs::save_safetensors_tree(path, state.to_tree(),
-                              {{"format", "gradient-studio/train-state-1"},
-                               {"step", std::to_string(static_cast<int64_t>(state.step.item()))},
-                               {"epoch", std::to_string(epoch)},
-                               {"run", std::to_string(run_id)}});
+void save_checkpoint(const std::string& path, const TrainState& state, int64_t epoch, int64_t run_id,
+                     const runs::Metadata& extra) {
+  runs::Metadata metadata = extra;
+  metadata["format"] = "gradient-studio/train-state-1";
+  metadata["step"] = std::to_string(static_cast<int64_t>(state.step.item()));
+  metadata["epoch"] = std::to_string(epoch);
+  metadata["run"] = std::to_string(run_id);
+  runs::save_safetensors_tree(path, state.to_tree(), metadata);
 }
 
 TrainState load_checkpoint(const std::string& path, const TrainState& like, runs::Metadata* metadata) {

@@ -49,8 +49,10 @@ EvalResult evaluate(const JitFn& eval_step, const PyTree& variables, const data:
                     int64_t batch_size);
 
 // A checkpoint: the TrainState tree (step, params, opt_state, extra = batch_stats) under its slash
-// paths, with metadata {"format", "step", "epoch", "run"}.
-void save_checkpoint(const std::string& path, const TrainState& state, int64_t epoch, int64_t run_id);
+// paths, with metadata {"format", "step", "epoch", "run"} and `extra` (e.g. the epoch's running
+// metric sums, so a run resumed mid-epoch reports the whole epoch's means).
+void save_checkpoint(const std::string& path, const TrainState& state, int64_t epoch, int64_t run_id,
+                     const runs::Metadata& extra = {});
 // Loads into a state shaped like `like` (its apply_fn and tx are kept). Errors name the file and
 // the tensor that does not fit.
 TrainState load_checkpoint(const std::string& path, const TrainState& like, runs::Metadata* metadata = nullptr);

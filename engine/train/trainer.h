@@ -10,8 +10,10 @@
 //
 // pause(), resume() and stop() may be called from any thread; they take effect between steps.
 // stop() saves a checkpoint and marks the run 'stopped'; a loss that becomes NaN or infinite
-// marks it 'diverged'; an exception marks it 'failed' with the message. The destructor stops
-// and joins. Several trainers may run at once (each has its own thread, step and store).
+// marks it 'diverged'; an exception marks it 'failed' with the message (one found while checking
+// the data, model, batch and checkpoint folder comes before the run's row exists: none is made,
+// and run_id() stays 0). The destructor stops and joins. Several trainers may run at once (each
+// has its own thread, step and store).
 #pragma once
 #include <atomic>
 #include <condition_variable>

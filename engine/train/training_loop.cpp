@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include <unistd.h>
+
 #include "engine/backend/backend.h"
 #include "engine/core/error.h"
 #include "engine/data/batcher.h"
@@ -43,7 +45,28 @@ std::string default_checkpoint_dir(const std::string& db_path, int64_t run_id) {
   return (db.parent_path() / (db.stem().string() + ".checkpoints") / ("run-" + std::to_string(run_id))).string();
 }
 
+// The checkpoint folder is made at the first checkpoint: refuse now, before the run exists,
+// when it could not be (its nearest existing ancestor is no writable folder).
+void check_can_create_folder(const fs::path& dir) {
+  std::error_code ec;
+  fs::path existing = fs::absolute(dir, ec);
+  if (ec) existing = dir;
+  while (!existing.empty() && !fs::exists(existing, ec) && existing != existing.parent_path())
+    existing = existing.parent_path();
+  GS_CHECK(fs::is_directory(existing, ec),
+           "checkpoint folder '" + dir.string() + "' cannot be made: '" + existing.string() + "' is not a folder");
+  GS_CHECK(::access(existing.c_str(), W_OK) == 0,
+           "checkpoint folder '" + dir.string() + "' cannot be made: '" + existing.string() + "' is not writable");
+}
+
 }  // namespace
+
+struct TrainingLoop::Prepared {
+  data::Dataset ds;
+  nn::Sequential model = nn::Sequential({});
+  Task task;
+  TrainState state;
+};
 
 TrainingLoop::TrainingLoop(Trainer& trainer) : t_(trainer), config_(trainer.config_), started_(Clock::now()) {}
 
@@ -110,7 +133,11 @@ TrainResult TrainingLoop::run() {
   if (t_.options_.resume_run) {
     run_id_ = *t_.options_.resume_run;
     store.get_run(run_id_);  // throws naming the database when there is no such run
-  } else {
+  }
+  t_.run_id_ = run_id_;
+  t_.publish(event(EventType::status));  // starting (run 0 until a new run exists)
+  Prepared prepared = prepare(store);
+  if (!t_.options_.resume_run) {
     runs::RunInfo info{.name = config_.display_name(),
                        .config = config_.to_json(),
                        .model_spec = config_.model,
@@ -121,11 +148,10 @@ TrainResult TrainingLoop::run() {
                        .tags = config_.tags,
                        .notes = config_.notes};
     run_id_ = store.create_run(info);
+    t_.run_id_ = run_id_;
   }
-  t_.run_id_ = run_id_;
-  t_.publish(event(EventType::status));  // starting
   try {
-    return train(store, run_id_);
+    return train(store, run_id_, prepared);
   } catch (const std::exception& e) {
     TrainResult r;
     r.status = TrainerStatus::failed;
@@ -147,22 +173,39 @@ TrainResult TrainingLoop::run() {
   }
 }
 
-TrainResult TrainingLoop::train(runs::RunStore& store, int64_t run_id) {
+TrainingLoop::Prepared TrainingLoop::prepare(const runs::RunStore& store) {
   enter_phase("loading data");
-  data::Dataset ds = load_run_dataset(config_.dataset, config_.limit);
-  nn::Sequential model = config_.build_model();
-  const Task task = task_for(model, ds, config_.batch_size);
-  // drop_remainder: a short last batch is dropped (the Batcher below agrees).
-  TrainState state = initial_state(config_, model, std::max<int64_t>(1, ds.train.size() / config_.batch_size));
+  Prepared p;
+  p.ds = load_run_dataset(config_.dataset, config_.limit);
+  p.model = config_.build_model();
+  p.task = task_for(p.model, p.ds, config_.batch_size);
+  // drop_remainder: a short last batch is dropped (the Batcher agrees).
+  const int64_t batches = p.ds.train.size() / config_.batch_size;
+  GS_CHECK(batches > 0, "dataset '" + config_.dataset + "' has " + std::to_string(p.ds.train.size()) +
+                            " training examples: not one batch of " + std::to_string(config_.batch_size) +
+                            " (batch_size); lower the batch size or use more examples");
+  p.state = initial_state(config_, p.model, batches);
+  check_can_create_folder(!t_.options_.checkpoint_dir.empty()
+                              ? fs::path(t_.options_.checkpoint_dir)
+                              : fs::path(default_checkpoint_dir(store.path(), 0)).parent_path());
+  return p;
+}
+
+TrainResult TrainingLoop::train(runs::RunStore& store, int64_t run_id, Prepared& p) {
+  data::Dataset& ds = p.ds;
+  const nn::Sequential& model = p.model;
+  const Task task = p.task;
+  TrainState& state = p.state;
 
   const std::string ckpt_dir =
       !t_.options_.checkpoint_dir.empty()
           ? t_.options_.checkpoint_dir
           : default_checkpoint_dir(store.path(), run_id);
+  runs::Metadata resumed_metadata;
   if (t_.options_.resume_run) {
     std::vector<runs::Checkpoint> ckpts = store.checkpoints(run_id);
     GS_CHECK(!ckpts.empty(), "run " + std::to_string(run_id) + " has no checkpoint to resume from");
-    state = load_checkpoint(ckpts.back().path, state);
+    state = load_checkpoint(ckpts.back().path, state, &resumed_metadata);
     step_ = static_cast<int64_t>(state.step.item());
     store.resume_run(run_id, step_);
   }
@@ -178,6 +221,19 @@ TrainResult TrainingLoop::train(runs::RunStore& store, int64_t run_id) {
   GS_CHECK(step_ <= total_steps_, "the checkpoint is at step " + std::to_string(step_) + ", past the run's " +
                                       std::to_string(total_steps_) + " steps");
   epoch_ = std::min(step_ / steps_per_epoch_, config_.epochs - 1);
+  // The running means of the epoch so far: a checkpoint taken mid-epoch (a stop) carries the
+  // sums of its steps, so the resumed epoch's train/loss and train/accuracy are the means over
+  // all of its steps, not only those since the restart.
+  MetricsAccumulator epoch_means;
+  if (auto it = resumed_metadata.find("epoch_metrics");
+      it != resumed_metadata.end() && step_ > epoch_ * steps_per_epoch_ &&
+      resumed_metadata["epoch"] == std::to_string(epoch_)) {
+    try {
+      epoch_means.restore(nlohmann::json::parse(it->second));
+    } catch (const std::exception& e) {
+      throw Error("checkpoint of run " + std::to_string(run_id) + ": bad epoch_metrics: " + e.what());
+    }
+  }
   // The first step of the process traces and compiles the step: "training" begins after it.
   enter_phase("compiling");
   bool compiled = false;
@@ -197,7 +253,7 @@ TrainResult TrainingLoop::train(runs::RunStore& store, int64_t run_id) {
     enter_phase("checkpointing");
     fs::create_directories(ckpt_dir);
     const std::string path = checkpoint_path(ckpt_dir, step_);
-    save_checkpoint(path, s, epoch_, run_id);
+    save_checkpoint(path, s, epoch_, run_id, {{"epoch_metrics", epoch_means.totals().dump()}});
     store.add_checkpoint(run_id, step_, path);
     Event e = event(EventType::checkpoint);
     e.message = path;
@@ -220,7 +276,8 @@ TrainResult TrainingLoop::train(runs::RunStore& store, int64_t run_id) {
   int64_t window_examples = 0;
   for (; epoch_ < config_.epochs; ++epoch_) {
     batcher.start_epoch(epoch_);
-    MetricsAccumulator epoch_means, window_means;
+    if (step_ == epoch_ * steps_per_epoch_) epoch_means.reset();  // else resumed mid-epoch: restored above
+    MetricsAccumulator window_means;
     const auto epoch_start = Clock::now();
     if (compiled) enter_phase("training");
     for (int64_t i = step_ - epoch_ * steps_per_epoch_; i < steps_per_epoch_; ++i) {

@@ -12,11 +12,15 @@ class TrainingLoop {
  public:
   explicit TrainingLoop(Trainer& trainer);
   // Runs the whole training; failures after the run was created are recorded in the store and
-  // returned as status 'failed'. Failures before it throw.
+  // returned as status 'failed'. Failures before it throw: everything the config, model and
+  // dataset can be checked for (loading the data, shapes, the optimizer, a batch, the checkpoint
+  // folder) is checked before the run's row exists, so a refused run leaves no row behind.
   TrainResult run();
 
  private:
-  TrainResult train(runs::RunStore& store, int64_t run_id);
+  struct Prepared;  // the data, model, task and initial state, built before the run exists
+  Prepared prepare(const runs::RunStore& store);
+  TrainResult train(runs::RunStore& store, int64_t run_id, Prepared& p);
   // Blocks while paused (reporting paused/running); false when a stop was requested.
   bool between_steps();
   Event event(EventType type) const;  // stamped with the run's progress so far

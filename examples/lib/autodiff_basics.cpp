@@ -2,6 +2,7 @@
 // updates and stateless random numbers. Each step prints what it computes.
 #include <cstdio>
 
+#include "engine/core/error.h"
 #include "engine/numpy.h"
 #include "engine/random/random.h"
 #include "engine/transforms/autodiff.h"
@@ -18,7 +19,9 @@ using namespace engine;
 
 static void show(const char* what, const Tensor& t) { std::printf("%s\n%s\n\n", what, t.array().repr().c_str()); }
 
-void run_autodiff_basics(const ExampleOptions& /*options*/) {
+void run_autodiff_basics(const ExampleOptions& options) {
+  if (!options.dataset.empty())
+    throw Error("autodiff_basics: --dataset '" + options.dataset + "' does not fit: this example uses no data set");
   Tensor x = arange(1.0, 5.0);  // [1, 2, 3, 4]
 
   // grad of ½ xᵀx is x.

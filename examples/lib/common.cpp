@@ -10,6 +10,16 @@ namespace examples {
 
 using namespace engine;
 
+void check_image_classes(const std::string& example, const data::Dataset& d) {
+  const Shape& x = d.train.x.shape();
+  const bool images = x.size() == 4 && x[1] == 28 && x[2] == 28 && x[3] == 1;
+  if (d.num_classes > 0 && images) return;
+  throw Error(example + ": --dataset '" + d.name + "' does not fit: the example classifies 28x28x1 images, and its " +
+              "examples are (" + shape_str(Shape(x.begin() + 1, x.end())) + ")" +
+              (d.num_classes > 0 ? "" : " with regression targets") +
+              " (use fashion-mnist, mnist-digits or mnist-idx:DIR)");
+}
+
 EvalResult evaluate(const std::function<PyTree(const Array&, const Array&)>& eval, const data::Split& split,
                     int64_t batch_size) {
   data::Batcher batches(split, std::min(batch_size, split.size()), random::PRNGKey(0), /*shuffle=*/false,

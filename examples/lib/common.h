@@ -24,6 +24,11 @@ struct EvalResult {
 EvalResult evaluate(const std::function<engine::PyTree(const engine::Array&, const engine::Array&)>& eval,
                     const engine::data::Split& split, int64_t batch_size);
 
+// The classification examples take another data set with --dataset: it must hold 28x28x1 images
+// in classes, or the error names the data set and what the example needs (a regression set made
+// a model with 0 output features, "Dense: features must be positive, got 0").
+void check_image_classes(const std::string& example, const engine::data::Dataset& d);
+
 // Throws engine::Error from `example` unless the training loss fell (after < before) and the
 // test accuracy reached min_accuracy.
 void check_training(const std::string& example, double loss_before, double loss_after, double test_accuracy,

@@ -43,6 +43,7 @@ void run_fashion_cnn(const ExampleOptions& options) {
   const int epochs = options.epochs > 0 ? options.epochs : 10;
   const int64_t batch_size = 100;
   data::Dataset d = data::load_dataset(options.dataset.empty() ? "fashion-mnist" : options.dataset, options.limit);
+  check_image_classes("fashion_cnn", d);
   std::printf("Data set %s: %lld training and %lld test images\n", d.name.c_str(),
               static_cast<long long>(d.train.size()), static_cast<long long>(d.test.size()));
 

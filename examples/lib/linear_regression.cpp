@@ -112,8 +112,8 @@ void dense_on_a_line() {
   check_fit("TrainState", state.params);
 }
 
-void matrix_version(int steps) {
-  data::Dataset d = data::load_dataset("synthetic-regression:20");
+void matrix_version(int steps, const std::string& dataset) {
+  data::Dataset d = data::load_dataset(dataset);
   const Tensor x = d.train.x, y = d.train.y;
 
   // mean over samples of ½‖y − (xW + b)‖²
@@ -149,8 +149,14 @@ void matrix_version(int steps) {
 }  // namespace
 
 void run_linear_regression(const ExampleOptions& options) {
+  // The matrix version fits W 10x5 to y = x W + b + noise: only synthetic-regression[:N] has that
+  // form (it was silently ignored; #24).
+  const std::string dataset = options.dataset.empty() ? "synthetic-regression:20" : options.dataset;
+  if (dataset != "synthetic-regression" && dataset.rfind("synthetic-regression:", 0) != 0)
+    throw Error("linear_regression: --dataset '" + dataset +
+                "' does not fit: the 10x5 fit needs synthetic-regression or synthetic-regression:N");
   dense_on_a_line();
-  matrix_version(options.steps > 0 ? static_cast<int>(options.steps) : 101);
+  matrix_version(options.steps > 0 ? static_cast<int>(options.steps) : 101, dataset);
 }
 
 }  // namespace examples

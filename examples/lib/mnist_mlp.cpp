@@ -29,6 +29,7 @@ void run_mnist_mlp(const ExampleOptions& options) {
   const int epochs = options.epochs > 0 ? options.epochs : 10;
   const int64_t batch_size = 32;
   data::Dataset d = data::load_dataset(options.dataset.empty() ? "mnist-digits" : options.dataset, options.limit);
+  check_image_classes("mnist_mlp", d);
   std::printf("Data set %s: %lld training and %lld test images of shape %s\n", d.name.c_str(),
               static_cast<long long>(d.train.size()), static_cast<long long>(d.test.size()),
               shape_tuple_str(Shape(d.train.x.shape().begin() + 1, d.train.x.shape().end())).c_str());

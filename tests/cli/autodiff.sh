@@ -81,6 +81,9 @@ expect_close "grad of an expression starting with '-'" '{"out": -4, "grad": {"x"
   -- grad --at x=2 -- '-x**2'
 expect_close "an expression starting with '-' placed first, before its options" \
   '{"out": -2.07944155, "grad": {"p": [-1, -0.5, -0.25]}}' -- grad '-sum(log(p))' --at 'p=[1,2,4]'
+# The usual `--` before an argument starting with '-' works too, with options after it (#24).
+expect_close "-- before a leading minus" \
+  '{"out": -2.07944155, "grad": {"p": [-1, -0.5, -0.25]}}' -- grad -- '-sum(log(p))' --at 'p=[1,2,4]'
 expect_close "grad of prod is exact at a zero" '{"out": 0, "grad": {"x": [0, 0, 8, 0]}}' \
   -- grad 'prod(x)' --at 'x=[1,2,0,4]'
 expect_close "jvp of prod is exact at a zero" '{"out": 0, "tangent": 8}' \

@@ -26,6 +26,16 @@ awk -v s="$step0" -v i="$init" 'BEGIN { exit !(s != "" && i != "" && s + 0 < i +
   fail "Loss step 0 ($step0) is not after the first update (initial loss $init)"
 [[ -n $step30 && $step30 == "$final" ]] || fail "Loss step 30 ($step30) is not the final loss ($final)"
 expect_rc "too few steps do not converge" 1 'the 10x5 fit did not converge' -- example linear_regression --steps 11
+# --dataset is used where it fits and refused, naming it, where it does not (#24: it was ignored or
+# garbled as "Dense: features must be positive, got 0").
+expect_rc "linear_regression on more samples" 0 'Final loss' -- example linear_regression --dataset synthetic-regression:200
+expect_rc "linear_regression on images" 1 "^error: linear_regression: --dataset 'mnist-digits' does not fit" \
+  -- example linear_regression --dataset mnist-digits
+expect_rc "mnist_mlp on regression data" 1 \
+  "^error: mnist_mlp: --dataset 'synthetic-regression' does not fit: the example classifies 28x28x1 images, and its examples are \\(10\\) with regression targets" \
+  -- example mnist_mlp --dataset synthetic-regression
+expect_rc "autodiff_basics takes no data set" 1 "^error: autodiff_basics: --dataset 'mnist-digits' does not fit" \
+  -- example autodiff_basics --dataset mnist-digits
 expect_rc "a short MLP run learns" 0 'Test set accuracy 0\.[5-9]' -- example mnist_mlp --epochs 1 --limit 1000
 expect_rc "an accuracy it cannot reach fails" 1 'below --min-accuracy' -- example mnist_mlp --epochs 1 --limit 320 --steps 2 --min-accuracy 0.99
 expect_rc "unknown example" 1 "unknown example 'nope'; known: autodiff_basics, linear_regression" -- example nope

@@ -188,7 +188,10 @@ steps=$("$cli" runs metrics "$id" --db "$db" --name train/loss | tail -n +2 | wc
 rc=${PIPESTATUS[0]}
 first=$(cat "$tmp/first")
 [[ $rc -eq 141 ]] || fail "train | head -1 exited $rc, not 141 (128 + SIGPIPE)"
-pid=$(grep -oE '"run":[0-9]+' <<<"$first" | cut -d: -f2)
+# The first line is the 'starting' status, before the run exists (its row waits for the checks):
+# the run is found by its name.
+check "the first line is the starting status" '"status":"starting"' "$first"
+pid=$("$cli" runs list --db "$db" --search piped --json | grep -oE '"id":[0-9]+' | head -n 1 | cut -d: -f2)
 piped=$("$cli" runs show "$pid" --db "$db" --json)
 check "a closed stdout stops the run" '"status":"stopped"' "$piped"
 check "a closed stdout checkpoints the run" '"checkpoints":\[\{"created"' "$piped"

@@ -118,6 +118,15 @@ class LossesTest : public QObject {
     QCOMPARE(acc.mean("loss"), 2.0);
     QCOMPARE(acc.means().size(), size_t(2));
     QVERIFY_THROWS_EXCEPTION(Error, acc.mean("acc"));
+    // totals() carries the sums across a checkpoint exactly; adding on gives the whole epoch's mean.
+    acc.add("loss", 0.1, 32);  // a sum no decimal prints exactly
+    MetricsAccumulator back;
+    back.restore(nlohmann::json::parse(acc.totals().dump()));
+    QCOMPARE(back.means(), acc.means());
+    back.add("loss", 5.0, 32);
+    acc.add("loss", 5.0, 32);
+    QCOMPARE(back.mean("loss"), acc.mean("loss"));
+    QVERIFY_THROWS_EXCEPTION(Error, back.restore(nlohmann::json::parse(R"({"loss": [1.0]})")));
   }
 
   void trainStateApplyGradients() {

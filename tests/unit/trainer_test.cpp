@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 
 #include "engine/core/error.h"
 #include "engine/runs/run_store.h"
@@ -148,11 +149,13 @@ class TrainerTest : public QObject {
     QCOMPARE(ev.back().status, TrainerStatus::finished);
     // Steps only grow; step events every 4 steps; two epoch events with test numbers; one
     // checkpoint per epoch (checkpoint_every 1).
+    // 'starting' comes before the run exists: data, model and batch are checked first (#24).
+    QCOMPARE(ev.front().run_id, int64_t(0));
     int64_t last_step = 0, steps = 0, epochs = 0, ckpts = 0;
     for (const Event& e : ev) {
       QVERIFY(e.step >= last_step);
       last_step = e.step;
-      QCOMPARE(e.run_id, run);
+      if (e.status != TrainerStatus::starting) QCOMPARE(e.run_id, run);
       if (e.type == EventType::step) {
         ++steps;
         QCOMPARE(e.step % 4, int64_t(0));
@@ -291,8 +294,27 @@ class TrainerTest : public QObject {
     QCOMPARE(points.size(), size_t(kSteps));
     for (size_t i = 0; i < points.size(); ++i) QCOMPARE(points[i].step, int64_t(i + 1));
     QCOMPARE(points.back().value, store.metrics(straight.run_id(), "train/loss").back().value);
-    Q_UNUSED(er);
-    Q_UNUSED(es);
+    // The epoch the stop cut through reports the means over all of its steps (#24): the
+    // checkpoint carried the running sums, so they equal the unbroken run's exactly, and the mean
+    // of the epoch's per-step losses in the database (log_every 1: one row per step).
+    const auto straight_epoch_loss = epoch_values(es, "train/loss");
+    QCOMPARE(straight_epoch_loss.size(), size_t(2));
+    const int64_t stopped_epoch = stopped.step / (kSteps / 2) + 1;
+    QVERIFY(std::any_of(er.begin(), er.end(),
+                        [&](const Event& e) { return e.type == EventType::epoch && e.epoch == stopped_epoch; }));
+    for (const Event& e : er) {
+      if (e.type != EventType::epoch) continue;
+      const size_t index = static_cast<size_t>(e.epoch - 1);
+      QCOMPARE(e.metrics.at("train/loss"), straight_epoch_loss[index]);
+      double sum = 0;
+      int64_t count = 0;
+      for (const auto& p : points)
+        if (p.epoch == e.epoch) sum += p.value, ++count;
+      QCOMPARE(count, kSteps / 2);
+      QVERIFY(std::abs(sum / double(count) - e.metrics.at("train/loss")) <= 1e-9 * std::abs(sum / double(count)));
+      QCOMPARE(store.metrics(run, "epoch/loss")[index].value, e.metrics.at("train/loss"));
+    }
+    QCOMPARE(store.metrics(run, "epoch/loss").size(), size_t(2));
   }
 
   // The loop names each phase as it enters it; every later event carries the phase it happened in.
@@ -388,15 +410,33 @@ class TrainerTest : public QObject {
     json cfg = regression_config();
     cfg["dataset"] = "mnist-idx:/no/such/folder";
     cfg["model"] = "builtin:mlp";
+    const size_t runs_before = runs::RunStore(db()).list_runs().size();
     Trainer t(RunConfig::from_json(cfg), opts());
     const auto ev = run_all(t);
     QCOMPARE(t.result().status, TrainerStatus::failed);
     QVERIFY(std::any_of(ev.begin(), ev.end(), [](const Event& e) {
       return e.type == EventType::error && e.message.find("/no/such/folder") != std::string::npos;
     }));
-    runs::RunStore store(db());
-    QCOMPARE(store.get_run(t.run_id()).status, runs::RunStatus::failed);
-    QVERIFY(store.get_run(t.run_id()).error.find("/no/such/folder") != std::string::npos);
+    // Missing data is found before the run exists (#24): no failed row is left behind.
+    QCOMPARE(t.run_id(), int64_t(0));
+    QCOMPARE(runs::RunStore(db()).list_runs().size(), runs_before);
+    // So is a batch larger than the training split, and a checkpoint folder that cannot be made.
+    json big_batch = regression_config("synthetic-regression:20");
+    big_batch["batch_size"] = 32;
+    Trainer b(RunConfig::from_json(big_batch), opts());
+    run_all(b);
+    QCOMPARE(b.result().status, TrainerStatus::failed);
+    QVERIFY2(b.result().message.find("has 20 training examples: not one batch of 32") != std::string::npos,
+             b.result().message.c_str());
+    const std::string file = (dir_.path() + "/a-file").toStdString();
+    std::ofstream(file) << "x";
+    TrainerOptions no_dir = opts();
+    no_dir.checkpoint_dir = file + "/checkpoints";
+    Trainer c(RunConfig::from_json(regression_config()), no_dir);
+    run_all(c);
+    QCOMPARE(c.result().status, TrainerStatus::failed);
+    QVERIFY2(c.result().message.find("is not a folder") != std::string::npos, c.result().message.c_str());
+    QCOMPARE(runs::RunStore(db()).list_runs().size(), runs_before);
     // A bad config never gets a thread: the constructor refuses it.
     RunConfig bad = RunConfig::from_json(regression_config());
     bad.batch_size = 0;
