@@ -81,10 +81,11 @@ x='[[1,2,3,4,5,6,7,8,9,10],[0,0,0,0,0,0,0,0,0,-1]]'
 $py - "$tmp/apply.json" "$tmp/lin.json" "$x" <<'PY' || fail "apply != x @ kernel + bias: $(cat "$tmp/apply.json")"
 import json, sys
 y = json.load(open(sys.argv[1])); p = json.load(open(sys.argv[2]))["params"]["Dense_0"]; x = json.loads(sys.argv[3])
-assert y["shape"] == [2, 1], y
+assert y["shape"] == [2, 5], y  # builtin:linear is Dense(5), the tutorial's matrix regression
 for xi, yi in zip(x, y["output"]):
-    want = sum(a * k[0] for a, k in zip(xi, p["kernel"])) + p["bias"][0]
-    assert abs(yi[0] - want) <= 1e-5 * (1 + abs(want)), (yi, want)
+    for j, got in enumerate(yi):
+        want = sum(a * k[j] for a, k in zip(xi, p["kernel"])) + p["bias"][j]
+        assert abs(got - want) <= 1e-5 * (1 + abs(want)), (j, got, want)
 PY
 out=$("$cli" model apply builtin:cnn --key 0,0 --input "$($py -c 'print([[[[0.5]] * 28] * 28])')") ||
   fail "apply builtin:cnn exited $?"
