@@ -5,12 +5,14 @@ runs database, then finds the finished run in the Run History table and the stat
 bar; then opens the Autodiff Lab, types sum(x*x)/2, steps its VJP to the end and reads the
 cotangent of x. Every failure says what was looked for and what was there instead."""
 import os
+import re
 import sqlite3
 import subprocess
 import sys
 import time
 
 import pyatspi
+from gi.repository import GLib
 
 STUDIO = os.environ["GS_STUDIO"]
 DB = os.environ["GS_DB"]
@@ -70,6 +72,19 @@ def find_where(root, role, pred, what, timeout=30.0):
         time.sleep(0.5)
 
 
+def press(button):
+    """Presses button; False when it is disabled. The state AT-SPI reports can lag a moment behind
+    the widget, and Qt refuses the press action of a disabled button (as an unknown object path),
+    so the refusal itself is the answer."""
+    try:
+        if not button.getState().contains(pyatspi.STATE_ENABLED):
+            return False
+        button.queryAction().doAction(0)
+        return True
+    except GLib.GError:
+        return False
+
+
 def autodiff_lab(app):
     """Opens the Autodiff Lab, types sum(x*x)/2, steps its VJP to the end and reads the cotangent
     of x. The lab opens on the preset ½xᵀx with x = [1, -2, 3], a row kept when the typed
@@ -77,25 +92,42 @@ def autodiff_lab(app):
     tab = find(app, "page tab", "Autodiff Lab", where="(the lab's dock tab)")
     tab.queryAction().doAction(0)
     log("Autodiff Lab tab pressed")
+    find(app, "radio button", "VJP").queryAction().doAction(0)
+    step = find(app, "push button", "Step")
+    # One step into the preset's walk first: the typed function's own walk then shows as a
+    # position back at 0, so the test knows the lab has rebuilt (350 ms after typing stops).
+    press(step)
+    find_where(app, "label", lambda n: n.startswith("Step 1 of "), "showing the preset's walk at step 1", timeout=10)
     expression = find(app, "text", "Expression", where="(the lab's expression editor)")
     expression.queryEditableText().setTextContents("sum(x*x)/2")
     typed = expression.queryText().getText(0, -1)
     if typed != "sum(x*x)/2":
         raise SystemExit(f"FAIL: the expression editor holds {typed!r} after typing sum(x*x)/2")
     log("typed sum(x*x)/2")
-    find(app, "radio button", "VJP").queryAction().doAction(0)
-    step = find(app, "push button", "Step")
-    # Wait for the typed function's walk (the lab rebuilds 350 ms after typing stops).
+    position = find_where(app, "label", lambda n: n.startswith("Step 0 of "),
+                          "showing the typed function's walk at step 0", timeout=20)
     find_where(app, "label", lambda n: n.startswith("cotangent of x: not reached yet"),
-               "saying x's cotangent is not reached yet", timeout=20)
-    presses = 0
-    while step.getState().contains(pyatspi.STATE_ENABLED) and presses < 50:
-        step.queryAction().doAction(0)
-        presses += 1
-        time.sleep(0.1)
-    log(f"pressed Step {presses} times; Step is now disabled (the end of the walk)")
-    if presses == 0 or presses >= 50:
-        raise SystemExit(f"FAIL: stepping the VJP of sum(x*x)/2 took {presses} presses")
+               "saying x's cotangent is not reached yet", timeout=10)
+
+    def step_of():
+        m = re.match(r"Step (\d+) of (\d+)", position.name)
+        if not m:
+            raise SystemExit(f"FAIL: the lab's position reads {position.name!r}")
+        return int(m[1]), int(m[2])
+
+    # Step by step, each press checked by the position it moves to.
+    k, n = step_of()
+    while k < n:
+        press(step)
+        deadline = time.time() + 5
+        while step_of()[0] == k and time.time() < deadline:
+            time.sleep(0.05)
+        if step_of()[0] != k + 1:
+            raise SystemExit(f"FAIL: Step at {k} of {n} moved the lab to {position.name!r}")
+        k += 1
+    log(f"stepped the VJP of sum(x*x)/2 through all {n} steps")
+    if press(step):
+        raise SystemExit("FAIL: Step is still enabled at the end of the walk")
     label = find_where(app, "label", lambda n: "cotangent of x = " in n, "showing the cotangent of x", timeout=10)
     got = label.name.split("cotangent of x = ")[1].split("\n")[0]
     if got != "[1, -2, 3]":
@@ -103,10 +135,12 @@ def autodiff_lab(app):
     log(f"the cotangent of x reads {got}")
 
 
-def application(timeout=30.0):
+def application(studio, timeout=30.0):
     desktop = pyatspi.Registry.getDesktop(0)
     deadline = time.time() + timeout
     while time.time() < deadline:
+        if studio.poll() is not None:
+            raise SystemExit(f"FAIL: the studio exited with status {studio.returncode} before it appeared on the accessibility bus")
         for i in range(desktop.childCount):
             app = desktop.getChildAtIndex(i)
             if app is not None and app.name == "gradient-studio":
@@ -130,7 +164,7 @@ def runs():
 def main():
     studio = subprocess.Popen([STUDIO, "--db", DB])
     try:
-        app = application()
+        app = application(studio)
         log("studio is on the accessibility bus")
         start = find(app, "push button", "Start", where="(the toolbar's or the dashboard's Start)")
         states = start.getState()

@@ -22,6 +22,11 @@ unset QT_QPA_PLATFORM  # a real X server (Xvfb), not the offscreen platform the 
 # The driver starts the studio itself, inside the session bus that the AT-SPI bus belongs to.
 timeout 300 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c "
   $launcher --launch-immediately &
-  sleep 1
+  # The studio joins the accessibility bus only if it is up when the studio starts: wait for it.
+  for i in \$(seq 100); do
+    owner=\$(dbus-send --session --print-reply --dest=org.freedesktop.DBus / org.freedesktop.DBus.NameHasOwner string:org.a11y.Bus)
+    [[ \$owner == *true* ]] && break
+    sleep 0.1
+  done
   /usr/bin/python3 '$here/studio_atspi.py'
 "
