@@ -69,7 +69,7 @@ Buffer::Buffer(size_t nbytes) : nbytes_(nbytes) {
     throw Error("refusing to allocate " + bytes_str(nbytes) + ", more than the limit of " +
                 bytes_str(static_cast<uint64_t>(max_array_bytes())) + " (GS_MAX_ARRAY_BYTES)");
   const size_t size = block_size(nbytes);
-  BufferPool* pool = BufferPool::current();
+  BufferPool* pool = BufferPool::for_allocation(size);
   void* block = pool ? pool->take(size) : nullptr;
   if (!block) block = std::aligned_alloc(64, size);
   if (!block) throw Error("out of memory allocating " + std::to_string(nbytes) + " bytes");

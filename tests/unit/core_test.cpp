@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "engine/core/array.h"
+#include "engine/core/buffer_pool.h"
 #include "engine/core/parallel.h"
 #include "engine/core/tensor.h"
 
@@ -113,6 +114,60 @@ class CoreTest : public QObject {
       }
     }
     omp_set_num_threads(saved);
+  }
+
+  // Eager arrays of at least kProcessMinBytes reuse the storage of dead arrays of their size (no
+  // page faults on the next step); smaller ones stay with the system allocator.
+  void eagerArraysReuseDeadStorage() {
+    BufferPool& pool = BufferPool::process();
+    QVERIFY(pool.max_held_bytes() > 0);
+    const void* first = nullptr;
+    {
+      Array a = Array::zeros(DType::f32, {1 << 16});  // 256 KiB
+      first = a.raw();
+    }
+    const int64_t reused = pool.reused();
+    Array b = Array::from_vector(std::vector<float>(1 << 16, 1.5f));
+    QCOMPARE(b.raw(), first);
+    QCOMPARE(pool.reused(), reused + 1);
+    QCOMPARE(b.to_vector<float>()[12345], 1.5f);  // the recycled block holds the new values
+
+    const size_t held = pool.held_bytes();
+    { Array small = Array::zeros(DType::f32, {16}); }
+    QCOMPARE(pool.held_bytes(), held);
+  }
+
+  // A compiled step's pool (a Scope) takes precedence over the process pool, and its blocks go
+  // back to it, not to the process pool.
+  void scopePoolTakesPrecedence() {
+    auto step_pool = std::make_shared<BufferPool>();
+    const size_t process_held = BufferPool::process().held_bytes();
+    {
+      BufferPool::Scope scope(step_pool.get());
+      Array a = Array::zeros(DType::f32, {1 << 16});
+    }
+    QVERIFY(step_pool->held_bytes() > size_t{1} << 18);
+    QCOMPARE(BufferPool::process().held_bytes(), process_held);
+  }
+
+  // Past its limit a pool frees the blocks given back longest ago, so sizes no longer used drain
+  // away; the newest stay for reuse.
+  void poolEvictsOldestPastItsLimit() {
+    BufferPool pool(4160 + 4224 + 4288);  // room for the last three of the four blocks below
+    void* blocks[4];
+    for (int i = 0; i < 4; ++i) {
+      blocks[i] = std::aligned_alloc(64, 4096 + 64 * i);
+      pool.give(blocks[i], 4096 + 64 * i);
+    }
+    QCOMPARE(pool.held_bytes(), size_t{4160 + 4224 + 4288});
+    QCOMPARE(pool.take(4096), nullptr);  // the oldest went back to the system
+    QCOMPARE(pool.take(4096 + 64 * 3), blocks[3]);
+    std::free(blocks[3]);
+    void* huge = std::aligned_alloc(64, 8 * 4096);
+    pool.give(huge, 8 * 4096);  // larger than the whole limit: freed at once, the rest kept
+    QCOMPARE(pool.take(8 * 4096), nullptr);
+    QCOMPARE(pool.take(4096 + 64), blocks[1]);
+    std::free(blocks[1]);
   }
 
   void tracedTensorRefusesValueRead() {
