@@ -12,8 +12,8 @@ if [[ -x /usr/local/cuda/bin/nvcc && ":$PATH:" != *":/usr/local/cuda/bin:"* ]]; 
 fi
 
 # gs_build DIR BUILD_TYPE [CMAKE_ARGS...]: configure DIR with Ninja (ccache if installed) and build
-# it with all cores (or only $GS_BUILD_TARGET). CMake's chatter goes to DIR/configure.log; ninja
-# shows only compiler output.
+# it with all cores (or only the targets named in $GS_BUILD_TARGETS that this configuration has).
+# CMake's chatter goes to DIR/configure.log; ninja shows only compiler output.
 gs_build() {
   local dir=$1 type=$2
   shift 2
@@ -37,8 +37,22 @@ gs_build() {
     echo "configure: $warnings CMake warning(s), see $log"
   fi
   echo "build: $dir with $GS_JOBS jobs"
-  # GS_BUILD_TARGET, when set, builds only that target (scripts/fuzz: the fuzzers).
-  if ! cmake --build "$dir" -j "$GS_JOBS" ${GS_BUILD_TARGET:+--target "$GS_BUILD_TARGET"} -- --quiet; then
+  # GS_BUILD_TARGETS, when set, builds only those targets (scripts/fuzz: the fuzzers; scripts/run:
+  # the two programs, not the tests and benchmarks). A target this configuration lacks (the studio
+  # where Qt is missing) is left out rather than failing the build.
+  local targets=() target
+  for target in ${GS_BUILD_TARGETS:-}; do
+    if ninja -C "$dir" -t query "$target" >/dev/null 2>&1; then
+      targets+=("$target")
+    fi
+  done
+  if [[ -n ${GS_BUILD_TARGETS:-} && ${#targets[@]} -eq 0 ]]; then
+    echo "build: none of the targets '$GS_BUILD_TARGETS' exists in $dir" >&2
+    exit 1
+  fi
+  local build_args=(--build "$dir" -j "$GS_JOBS")
+  ((${#targets[@]} == 0)) || build_args+=(--target "${targets[@]}")
+  if ! cmake "${build_args[@]}" -- --quiet; then
     echo "build failed in $dir" >&2
     exit 1
   fi
@@ -51,6 +65,6 @@ gs_build() {
 # CI a third build of the engine. -O1 and line tables only: about half the compile time of -O2 -g,
 # still symbolized stack traces; asserts stay on (no NDEBUG), more checks to trip.
 gs_build_sanitize() {
-  GS_BUILD_TARGET=${1:-} gs_build build-sanitize RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DBUILD_FUZZERS=ON \
+  GS_BUILD_TARGETS=${1:-} gs_build build-sanitize RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DBUILD_FUZZERS=ON \
     -DBUILD_GUI=OFF -DENABLE_CUDA=OFF -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only"
 }

@@ -44,6 +44,32 @@ class CommonTest : public QObject {
     }
     QVERIFY(gs::exportPlot(&plot, dir.filePath("chart.bmpx")).contains("must end in"));
   }
+  // The legend leaves the corner where the curve is: a rising accuracy curve ends top right,
+  // where the legend starts; a falling one then frees the top right again, and it goes back.
+  void legendMovesClearOfTheData() {
+    QCustomPlot plot;
+    plot.resize(400, 300);
+    gs::stylePlot(&plot, "epoch", "accuracy");
+    QCPGraph* g = plot.addGraph();
+    g->setName("train");
+    std::vector<double> keys, rising, falling;
+    for (int i = 0; i <= 100; ++i) {
+      keys.push_back(i);
+      rising.push_back(i * i / 100.0);  // flat, then steep into the top-right corner
+      falling.push_back(100 - i * i / 100.0);
+    }
+    const QVector<double> k(keys.begin(), keys.end());
+    g->setData(k, QVector<double>(rising.begin(), rising.end()));
+    gs::fitAxes(&plot);
+    plot.replot();  // lays the legend out: its size is known from here on
+    plot.replot();
+    QCPLayoutInset* inset = plot.axisRect()->insetLayout();
+    const Qt::Alignment first = inset->insetAlignment(0);
+    QVERIFY2(first == (Qt::AlignTop | Qt::AlignLeft), "a rising curve leaves the top left free");
+    g->setData(k, QVector<double>(falling.begin(), falling.end()));
+    plot.replot();
+    QCOMPARE(inset->insetAlignment(0), Qt::AlignTop | Qt::AlignRight);
+  }
   void logAxisStaysPositive() {
     QCustomPlot plot;
     plot.addGraph()->setData({0, 1}, {0.0, 10.0});

@@ -1,5 +1,7 @@
 #include "widgets/common/plot_style.h"
 
+#include <algorithm>
+
 #include <QApplication>
 #include <QPalette>
 #include <qcustomplot.h>
@@ -21,6 +23,46 @@ void styleAxis(QCPAxis* axis, const QPalette& pal) {
   axis->grid()->setZeroLinePen(Qt::NoPen);
 }
 
+// Moves the legend to the corner of the plot where it hides the fewest data points: a rising
+// accuracy curve ends under a top-right legend, a falling loss under a bottom-right one. The
+// current corner wins ties, so the legend does not hop between equally empty corners.
+void placeLegendClearOfData(QCustomPlot* plot) {
+  if (!plot->legend->visible()) return;
+  QCPLayoutInset* inset = plot->axisRect()->insetLayout();
+  const int index = inset->elements(false).indexOf(plot->legend);
+  if (index < 0) return;
+  const QRect area = plot->axisRect()->rect();
+  const QSize size = plot->legend->outerRect().size();
+  if (size.isEmpty()) return;  // not laid out yet
+  const Qt::Alignment corners[] = {Qt::AlignTop | Qt::AlignRight, Qt::AlignTop | Qt::AlignLeft,
+                                   Qt::AlignBottom | Qt::AlignRight, Qt::AlignBottom | Qt::AlignLeft};
+  auto box = [&](Qt::Alignment a) {
+    const int x = (a & Qt::AlignLeft) ? area.left() : area.right() - size.width();
+    const int y = (a & Qt::AlignTop) ? area.top() : area.bottom() - size.height();
+    return QRect(QPoint(x, y), size);
+  };
+  int hidden[4] = {0, 0, 0, 0};
+  for (int g = 0; g < plot->graphCount(); ++g) {
+    QCPGraph* graph = plot->graph(g);
+    if (!graph->visible()) continue;
+    const auto data = graph->data();
+    // A sample is enough to tell an empty corner from a full one, and keeps a replot cheap.
+    const int stride = std::max(1, data->size() / 2000);
+    for (int i = 0; i < data->size(); i += stride) {
+      const auto it = data->at(i);
+      const QPointF p(graph->keyAxis()->coordToPixel(it->key), graph->valueAxis()->coordToPixel(it->value));
+      for (int c = 0; c < 4; ++c) hidden[c] += box(corners[c]).contains(p.toPoint());
+    }
+  }
+  const Qt::Alignment current = inset->insetAlignment(index);
+  int best = 0;
+  for (int c = 1; c < 4; ++c)
+    if (hidden[c] < hidden[best]) best = c;
+  for (int c = 0; c < 4; ++c)
+    if (corners[c] == current && hidden[c] == hidden[best]) best = c;
+  inset->setInsetAlignment(index, corners[best]);
+}
+
 }  // namespace
 
 void stylePlot(QCustomPlot* plot, const QString& xLabel, const QString& yLabel) {
@@ -38,6 +80,7 @@ void stylePlot(QCustomPlot* plot, const QString& xLabel, const QString& yLabel) 
   small.setPointSizeF(small.pointSizeF() * 0.9);
   plot->legend->setFont(small);
   plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+  QObject::connect(plot, &QCustomPlot::beforeReplot, plot, [plot] { placeLegendClearOfData(plot); });
   plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   plot->axisRect()->setRangeDrag(Qt::Horizontal | Qt::Vertical);
   plot->axisRect()->setRangeZoom(Qt::Horizontal);

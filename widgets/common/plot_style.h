@@ -11,7 +11,8 @@ class QCPGraph;
 
 namespace gs {
 
-// Axis labels, palette colours, a legend in the top-right corner, drag/zoom on x.
+// Axis labels, palette colours, a legend in the corner that hides the least data (top right
+// first), drag/zoom on x.
 void stylePlot(QCustomPlot* plot, const QString& xLabel, const QString& yLabel);
 // The i-th colour of a colour-blind-safe categorical palette (Okabe-Ito, then Tableau 10).
 QColor seriesColor(int i);
