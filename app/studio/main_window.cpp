@@ -270,15 +270,25 @@ void MainWindow::connectInspector() {
             inspector_->setLiveSnapshot(std::move(s), run, dashboard_->controller()->runConfig().value("model", nlohmann::json()));
           });
   // After the history's own handler, so details() already shows the new current run.
-  connect(history_->table()->selectionModel(), &QItemSelectionModel::currentRowChanged, inspector_, [this] {
-    const qint64 run = history_->details()->run();
-    if (run <= 0 || !history_->store()) return;
-    try {
-      inspector_->setRunCheckpoints(run, history_->store()->checkpoints(run), history_->store()->get_run(run).model_spec);
-    } catch (const std::exception& e) {
-      statusBar()->showMessage(tr("Checkpoints of run %1: %2").arg(run).arg(qstr(e.what())), 10000);
-    }
-  });
+  connect(history_->table()->selectionModel(), &QItemSelectionModel::currentRowChanged, inspector_,
+          [this] { listCheckpoints(history_->details()->run()); });
+  // A run's checkpoints grow while it runs (one per epoch, the last when it ends): the list
+  // follows while that run is the one current in the history.
+  auto follow = [this](qint64 run) {
+    if (run == history_->details()->run()) listCheckpoints(run);
+  };
+  connect(dashboard_->controller(), &TrainingController::snapshotArrived, inspector_,
+          [follow](const std::shared_ptr<const engine::train::TrainSnapshot>&, qint64 run) { follow(run); });
+  connect(dashboard_, &TrainingDashboard::runEnded, inspector_, [follow](qint64 run) { follow(run); });
+}
+
+void MainWindow::listCheckpoints(qint64 run) {
+  if (run <= 0 || !history_->store()) return;
+  try {
+    inspector_->setRunCheckpoints(run, history_->store()->checkpoints(run), history_->store()->get_run(run).model_spec);
+  } catch (const std::exception& e) {
+    statusBar()->showMessage(tr("Checkpoints of run %1: %2").arg(run).arg(qstr(e.what())), 10000);
+  }
 }
 
 bool MainWindow::openDatabase(const QString& path) {

@@ -45,6 +45,8 @@ class MainWindow : public QMainWindow {
   void buildMenus();
   void connectPanels();
   void connectInspector();
+  // Lists the checkpoints of run in the Pytree Inspector.
+  void listCheckpoints(qint64 run);
   void newModel();
   void openModel();
   bool saveModel(bool askForName);

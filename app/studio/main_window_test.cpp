@@ -29,6 +29,7 @@
 #include "widgets/pytree_inspector/pytree_diff_model.h"
 #include "widgets/pytree_inspector/pytree_inspector_panel.h"
 #include "widgets/pytree_inspector/pytree_model.h"
+#include "widgets/run_history/run_details_view.h"
 #include "widgets/run_history/run_history_panel.h"
 #include "widgets/run_history/run_table_model.h"
 #include "widgets/training_dashboard/training_dashboard.h"
@@ -156,6 +157,36 @@ class MainWindowTest : public QObject {
     QCOMPARE(inspector->compareWith(inspector->sourceCount() - 1), QString());
     QVERIFY(inspector->diffModel()->rowCount() > 0);
     QCOMPARE(inspector->diffModel()->changedCount(), 0);  // the last epoch's snapshot is its checkpoint
+  }
+
+  // The run current in the history while it trains: the inspector's checkpoint list grows with
+  // it and ends with the checkpoint written when it finished.
+  void inspectorFollowsTheCurrentRunsCheckpoints() {
+    if (!haveFashionMnist()) QSKIP("dataset-fashion-mnist is not installed");
+    const QString db = dir_.filePath("follow.db");
+    MainWindow window(db);
+    window.show();
+    window.dashboard()->setRunConfig(quickConfig(2, 2000));
+    QSignalSpy started(window.dashboard(), &gs::TrainingDashboard::runStarted);
+    QSignalSpy ended(window.dashboard(), &gs::TrainingDashboard::runEnded);
+    window.dashboard()->startAction()->trigger();
+    QVERIFY(started.count() == 1 || started.wait(60000));
+    const qint64 run = started.first().at(0).toLongLong();
+    // Paused, so the run is surely selected before its last checkpoint exists.
+    window.dashboard()->pauseAction()->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(window.dashboard()->resumeAction()->isEnabled(), 30000);
+    QTRY_COMPARE_WITH_TIMEOUT(window.history()->runCount(), 1, 10000);
+    window.history()->table()->selectRow(window.history()->tableModel()->rowOfRun(run));
+    QCOMPARE(window.history()->details()->run(), run);
+    window.dashboard()->resumeAction()->trigger();
+    QVERIFY(ended.wait(120000));
+    QCOMPARE(ended.first().at(1).toString(), QString("finished"));
+    engine::runs::RunStore store(db.toStdString());
+    const auto checkpoints = store.checkpoints(run);
+    QVERIFY(!checkpoints.empty());
+    gs::PytreeInspectorPanel* inspector = window.inspector();
+    QTRY_COMPARE_WITH_TIMEOUT(inspector->sourceName(inspector->sourceCount() - 1),
+                              QString("Run #%1, checkpoint at step %2").arg(run).arg(checkpoints.back().step), 5000);
   }
 
   void closingDuringARunStopsItWithACheckpoint() {
