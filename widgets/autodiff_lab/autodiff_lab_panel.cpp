@@ -34,7 +34,7 @@
 namespace gs {
 
 namespace {
-enum VarColumn { VarName, VarShape, VarValues };
+enum VarColumn { VarName, VarShape, VarValues, VarTangent };
 // Graphs beyond this many equations are not laid out on every edit (the training step has its
 // own text view); the text view always works.
 constexpr size_t kMaxGraphEquations = 400;
@@ -74,11 +74,13 @@ void AutodiffLabPanel::buildUi() {
   errorLabel_->setStyleSheet("color: #b00020;");
   errorLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
-  variables_ = named(new QTableWidget(0, 3), "Variables",
-                     tr("One row per variable: its shape (empty for a scalar, 4,3 for a matrix) and values "
-                        "(numbers row by row; empty draws them from the PRNG key)"));
-  variables_->setHorizontalHeaderLabels({tr("Variable"), tr("Shape"), tr("Values (empty: random)")});
-  variables_->horizontalHeader()->setStretchLastSection(true);
+  variables_ = named(new QTableWidget(0, 4), "Variables",
+                     tr("One row per variable: its shape (empty for a scalar, 4,3 for a matrix), values "
+                        "(numbers row by row; empty draws them from the PRNG key) and JVP's tangent "
+                        "(numbers the same way; empty is ones)"));
+  variables_->setHorizontalHeaderLabels(
+      {tr("Variable"), tr("Shape"), tr("Values (empty: random)"), tr("Tangent for JVP (empty: ones)")});
+  for (int c : {VarValues, VarTangent}) variables_->horizontalHeader()->setSectionResizeMode(c, QHeaderView::Stretch);
   variables_->verticalHeader()->hide();
   variables_->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 8);
   variables_->setMaximumHeight(fontMetrics().height() * 8);
@@ -88,13 +90,20 @@ void AutodiffLabPanel::buildUi() {
   seed_ = named(new QSpinBox, "Seed", tr("PRNG key seed for the variables whose values are left empty"));
   seed_->setRange(0, 1000000);
   connect(seed_, &QSpinBox::valueChanged, this, [this] { rebuild(); });
+  cotangent_ = named(new QLineEdit, "Output cotangent",
+                     tr("VJP's cotangent of the output: numbers row by row, as many as the output holds; "
+                        "empty is ones (the gradient, for a scalar output)"));
+  cotangent_->setPlaceholderText(tr("ones"));
+  connect(cotangent_, &QLineEdit::textChanged, this, [this] {
+    if (!syncing_) typing_->start();
+  });
 
   forward_ = named(new QRadioButton(tr("Forward")), "Forward", tr("Step through the function's own jaxpr"));
   jvp_ = named(new QRadioButton(tr("JVP")), "JVP",
-               tr("Forward mode: every value with its tangent (the inputs' tangents are ones)"));
+               tr("Forward mode: every value with its tangent (the inputs' tangents: the table's last column)"));
   vjp_ = named(new QRadioButton(tr("VJP")), "VJP",
                tr("Reverse mode: the forward pass, then cotangents flowing back through the transposed "
-                  "linear jaxpr (the output's cotangent is ones)"));
+                  "linear jaxpr (the output's cotangent: the field beside Reset)"));
   vjp_->setChecked(true);
   for (auto [b, m] : {std::pair{forward_, engine::WalkMode::forward}, {jvp_, engine::WalkMode::jvp},
                       {vjp_, engine::WalkMode::vjp}})
@@ -223,6 +232,9 @@ void AutodiffLabPanel::buildUi() {
   controls->addWidget(vjp_);
   controls->addSpacing(12);
   for (QPushButton* b : {step_, back_, run_, reset_}) controls->addWidget(b);
+  controls->addSpacing(12);
+  controls->addWidget(new QLabel(tr("Output cotangent")));
+  controls->addWidget(cotangent_);
   controls->addWidget(position_, 1);
 
   auto* right = new QSplitter(Qt::Vertical);
@@ -248,6 +260,7 @@ void AutodiffLabPanel::loadPreset(int index) {
   syncing_ = true;
   presets_->setCurrentIndex(index);
   expression_->setPlainText(qstr(p.expr));
+  cotangent_->clear();  // the preset's output may have another shape
   setVariableRows(p.variables);
   syncing_ = false;
   typing_->stop();
@@ -274,6 +287,23 @@ void AutodiffLabPanel::setVariable(const QString& name, const QString& shape, co
   rebuild();
 }
 
+void AutodiffLabPanel::setTangent(const QString& name, const QString& tangent) {
+  syncVariableRows();
+  syncing_ = true;
+  for (int r = 0; r < variables_->rowCount(); ++r)
+    if (variables_->item(r, VarName)->text() == name) variables_->item(r, VarTangent)->setText(tangent);
+  syncing_ = false;
+  rebuild();
+}
+
+void AutodiffLabPanel::setOutputCotangent(const QString& cotangent) {
+  syncing_ = true;
+  cotangent_->setText(cotangent);
+  syncing_ = false;
+  typing_->stop();
+  rebuild();
+}
+
 // One row per variable; names are fixed (the expression decides them), shapes and values editable.
 void AutodiffLabPanel::setVariableRows(const std::vector<LabVariable>& rows) {
   variables_->setRowCount(0);
@@ -285,6 +315,7 @@ void AutodiffLabPanel::setVariableRows(const std::vector<LabVariable>& rows) {
     variables_->setItem(r, VarName, name);
     variables_->setItem(r, VarShape, new QTableWidgetItem(qstr(v.shape)));
     variables_->setItem(r, VarValues, new QTableWidgetItem(qstr(v.values)));
+    variables_->setItem(r, VarTangent, new QTableWidgetItem(qstr(v.tangent)));
   }
 }
 
@@ -292,7 +323,7 @@ std::vector<LabVariable> AutodiffLabPanel::variablesFromTable() const {
   std::vector<LabVariable> out;
   for (int r = 0; r < variables_->rowCount(); ++r)
     out.push_back({stdstr(variables_->item(r, VarName)->text()), stdstr(variables_->item(r, VarShape)->text()),
-                   stdstr(variables_->item(r, VarValues)->text())});
+                   stdstr(variables_->item(r, VarValues)->text()), stdstr(variables_->item(r, VarTangent)->text())});
   return out;
 }
 
@@ -316,7 +347,8 @@ void AutodiffLabPanel::syncVariableRows() {
 void AutodiffLabPanel::rebuild() {
   syncVariableRows();
   LabError err;
-  function_ = build_lab_function(stdstr(expression_->toPlainText()), variablesFromTable(), seed_->value(), &err);
+  function_ = build_lab_function(stdstr(expression_->toPlainText()), variablesFromTable(), seed_->value(), &err,
+                                 stdstr(cotangent_->text()));
   if (!function_) {
     walk_.reset();
     showError(err);
@@ -373,7 +405,10 @@ void AutodiffLabPanel::setMode(engine::WalkMode mode) {
 
 void AutodiffLabPanel::startWalk() {
   try {
-    walk_ = std::make_unique<engine::AutodiffWalk>(function_->fn, function_->values, mode_);
+    const engine::Tensors seeds = mode_ == engine::WalkMode::jvp   ? function_->tangents
+                                  : mode_ == engine::WalkMode::vjp ? engine::Tensors{function_->cotangent}
+                                                                   : engine::Tensors{};
+    walk_ = std::make_unique<engine::AutodiffWalk>(function_->fn, function_->values, mode_, seeds);
   } catch (const std::exception& e) {
     walk_.reset();
     showError({e.what(), 0, 0, {}});

@@ -46,6 +46,9 @@ class AutodiffLabPanel : public QWidget {
   void setExpression(const QString& text);  // rebuilds at once (no typing delay)
   // Sets one variable's shape and values ("" draws from the key) and rebuilds.
   void setVariable(const QString& name, const QString& shape, const QString& values);
+  // JVP's tangent of one input and VJP's cotangent of the output (numbers; "" is ones); rebuild.
+  void setTangent(const QString& name, const QString& tangent);
+  void setOutputCotangent(const QString& cotangent);
   void setMode(engine::WalkMode mode);
   engine::WalkMode mode() const { return mode_; }
 
@@ -104,6 +107,7 @@ class AutodiffLabPanel : public QWidget {
   QLabel* errorLabel_;
   QTableWidget* variables_;
   QSpinBox* seed_;
+  QLineEdit* cotangent_;
   QRadioButton *forward_, *jvp_, *vjp_;
   QPushButton *step_, *back_, *run_, *reset_;
   QLabel* position_;

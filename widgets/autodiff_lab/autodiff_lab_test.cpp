@@ -180,6 +180,38 @@ class AutodiffLabTest : public QObject {
     QVERIFY(lab.errorText().isEmpty());
   }
 
+  // The seeds are the user's: JVP pushes the typed tangent forward (a directional derivative),
+  // VJP pulls the typed output cotangent back (a vector-Jacobian product); empty is ones.
+  void typedTangentsAndCotangentsSeedTheWalk() {
+    AutodiffLabPanel lab;
+    lab.setExpression("x * x");
+    lab.setVariable("x", "3", "1, -2, 3");
+    lab.setMode(engine::WalkMode::jvp);
+    lab.run();
+    auto values = [](const engine::Tensor& t) { return t.array().to_vector<float>(); };
+    QCOMPARE(values(lab.walk()->output_tangents().at(0)), (std::vector<float>{2, -4, 6}));  // 2x * ones
+    lab.setTangent("x", "0, 1, 0");
+    lab.run();
+    QCOMPARE(values(lab.walk()->output_tangents().at(0)), (std::vector<float>{0, -4, 0}));
+    lab.setMode(engine::WalkMode::vjp);
+    lab.setOutputCotangent("1, 0, 0.5");
+    lab.run();
+    QCOMPARE(values(lab.walk()->input_cotangents().at(0)), (std::vector<float>{2, 0, 3}));  // 2x * ct
+    // A seed of the wrong size names its field, and clearing it gives ones again.
+    lab.setOutputCotangent("1, 2");
+    QVERIFY(!lab.walk());
+    QVERIFY2(lab.errorText().contains("the output's cotangent: shape [3] holds 3 numbers but 2 were given"),
+             qPrintable(lab.errorText()));
+    lab.setTangent("x", "1");
+    lab.setOutputCotangent("");
+    QVERIFY(!lab.walk());
+    QVERIFY2(lab.errorText().contains("the tangent of x"), qPrintable(lab.errorText()));
+    lab.setTangent("x", "");
+    QVERIFY(lab.walk());
+    lab.run();
+    QCOMPARE(values(lab.walk()->input_cotangents().at(0)), (std::vector<float>{2, -4, 6}));
+  }
+
   void derivativePlotsAndJacobians() {
     AutodiffLabPanel lab;
     lab.loadPreset(presetIndex("x*x/2 (scalar)"));

@@ -51,7 +51,7 @@ engine::Shape parse_shape(const std::string& text, const std::string& var) {
   return shape;
 }
 
-std::vector<float> parse_numbers(const std::string& text, const std::string& var) {
+std::vector<float> parse_numbers(const std::string& text, const std::string& what) {
   std::string s = text;
   for (char& c : s)
     if (c == ',' || c == '[' || c == ']' || c == ';') c = ' ';
@@ -66,10 +66,24 @@ std::vector<float> parse_numbers(const std::string& text, const std::string& var
     } catch (...) {
     }
     if (used != tok.size())
-      throw engine::Error("variable " + var + ": '" + tok + "' is not a number");
+      throw engine::Error(what + ": '" + tok + "' is not a number");
     out.push_back(v);
   }
   return out;
+}
+
+// The numbers of `text` as an array of `shape`, or nothing when text holds none; `what` names the
+// field for the error (e.g. "variable x", "the tangent of x").
+std::optional<engine::Array> numbers_in_shape(const std::string& text, const engine::Shape& shape,
+                                              const std::string& what, const std::string& empty_means) {
+  std::vector<float> numbers = parse_numbers(text, what);
+  if (numbers.empty()) return std::nullopt;
+  const int64_t n = engine::shape_size(shape);
+  if (static_cast<int64_t>(numbers.size()) != n)
+    throw engine::Error(what + ": shape [" + engine::shape_str(shape) + "] holds " + std::to_string(n) +
+                        " numbers but " + std::to_string(numbers.size()) + " were given (leave it empty " +
+                        empty_means + ")");
+  return engine::Array::from_vector(numbers, shape);
 }
 
 // A variable's random stream is named by the variable (FNV-1a of its name), not by its row, so
@@ -101,7 +115,7 @@ std::vector<std::string> expression_variables(const std::string& expr, LabError*
 }
 
 std::optional<LabFunction> build_lab_function(const std::string& expr, const std::vector<LabVariable>& vars,
-                                              int64_t seed, LabError* error) {
+                                              int64_t seed, LabError* error, const std::string& output_cotangent) {
   LabFunction f;
   try {
     f.program = engine::expr::parse_program(expr);
@@ -121,21 +135,14 @@ std::optional<LabFunction> build_lab_function(const std::string& expr, const std
     const LabVariable& v = vars[i];
     try {
       engine::Shape shape = parse_shape(v.shape, v.name);
-      int64_t n = 1;
-      for (int64_t d : shape) n *= d;
-      std::vector<float> numbers = parse_numbers(v.values, v.name);
-      engine::Array a;
-      if (numbers.empty()) {
-        a = engine::random::normal(engine::random::fold_in(engine::random::PRNGKey(seed), name_stream(v.name)), shape);
-      } else {
-        if (static_cast<int64_t>(numbers.size()) != n)
-          throw engine::Error("variable " + v.name + ": shape [" + engine::shape_str(shape) + "] holds " +
-                              std::to_string(n) + " numbers but " + std::to_string(numbers.size()) +
-                              " were given (leave it empty to draw them from the key)");
-        a = engine::Array::from_vector(numbers, shape);
-      }
+      std::optional<engine::Array> given = numbers_in_shape(v.values, shape, "variable " + v.name, "to draw them from the key");
+      f.values.push_back(given ? *given
+                               : engine::random::normal(engine::random::fold_in(engine::random::PRNGKey(seed),
+                                                                                name_stream(v.name)),
+                                                        shape));
+      std::optional<engine::Array> tangent = numbers_in_shape(v.tangent, shape, "the tangent of " + v.name, "for ones");
+      f.tangents.push_back(tangent ? *tangent : engine::ones(shape));
       f.names.push_back(v.name);
-      f.values.push_back(a);
     } catch (const std::exception& e) {
       *error = from_exception(e, v.name);
       return std::nullopt;
@@ -150,6 +157,14 @@ std::optional<LabFunction> build_lab_function(const std::string& expr, const std
     f.result_type = out[0].aval().str();
   } catch (const std::exception& e) {
     *error = from_exception(e);
+    return std::nullopt;
+  }
+  try {
+    const engine::Shape out_shape = f.fn(f.values).at(0).shape();
+    std::optional<engine::Array> ct = numbers_in_shape(output_cotangent, out_shape, "the output's cotangent", "for ones");
+    f.cotangent = ct ? *ct : engine::ones(out_shape);
+  } catch (const std::exception& e) {
+    *error = {e.what(), 0, 0, ""};
     return std::nullopt;
   }
   return f;

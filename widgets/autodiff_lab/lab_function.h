@@ -14,6 +14,7 @@ struct LabVariable {
   std::string name;
   std::string shape;   // "" (a scalar), "3", "4,3"
   std::string values;  // numbers separated by commas or spaces, row-major; "" draws from the key
+  std::string tangent;  // JVP's tangent of this input, the same way; "" is ones
 };
 
 struct LabPreset {
@@ -35,6 +36,8 @@ struct LabFunction {
   engine::expr::Program program;
   std::vector<std::string> names;  // the inputs, in the order of `variables`
   engine::Tensors values;
+  engine::Tensors tangents;  // JVP's seeds, one per input
+  engine::Tensor cotangent;  // VJP's seed, the output's cotangent
   engine::FlatFn fn;
   std::string result_type;  // the output's aval, e.g. "f32[]"
 };
@@ -44,9 +47,11 @@ std::vector<std::string> expression_variables(const std::string& expr, LabError*
 
 // Parses, reads the variables (every free variable must have one; shapes like "4,3"; values
 // exactly as many numbers as the shape holds, else drawn N(0,1) from PRNGKey(seed) folded with
-// a hash of the variable's name) and evaluates once to check shapes. On failure: nullopt and *error.
+// a hash of the variable's name) and evaluates once to check shapes. Tangents and the output's
+// cotangent are numbers as values are, or ones when empty. On failure: nullopt and *error.
 std::optional<LabFunction> build_lab_function(const std::string& expr, const std::vector<LabVariable>& vars,
-                                              int64_t seed, LabError* error);
+                                              int64_t seed, LabError* error,
+                                              const std::string& output_cotangent = "");
 
 }  // namespace gs
 
