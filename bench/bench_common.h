@@ -144,8 +144,9 @@ struct Row {
 // only), and a number without its machine kind cannot be compared.
 inline void print_machine() {
   const engine::BuildInfo& b = engine::build_info();
-  std::printf("machine: %s | oneDNN ISA %s | %d threads | gradient-studio %s\n", b.cpu_model.c_str(),
-              b.cpu_isa.c_str(), b.threads, engine::version_string().c_str());
+  std::printf("machine: %s | oneDNN ISA %s | our loops %s | %d threads | gradient-studio %s\n",
+              b.cpu_model.c_str(), b.cpu_isa.c_str(), b.loop_isa.c_str(), b.threads,
+              engine::version_string().c_str());
 }
 
 inline void print_table(const std::string& title, const std::vector<Row>& rows) {

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include "engine/backend/backend.h"
+#include "engine/core/simd_dispatch.h"
 
 namespace engine {
 
@@ -51,6 +52,7 @@ const BuildInfo& build_info() {
     b.sqlite_version = sqlite3_libversion();
     b.cpu_model = cpu_model_name();
     b.cpu_isa = isa_name(dnnl::get_effective_cpu_isa());
+    b.loop_isa = simd_level_name(simd_level());
     b.threads = omp_get_max_threads();
     return b;
   }();

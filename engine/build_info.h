@@ -17,6 +17,7 @@ struct BuildInfo {
   std::string sqlite_version;         // "3.40.1"
   std::string cpu_model;              // /proc/cpuinfo's "model name"
   std::string cpu_isa;                // what oneDNN dispatches to: "avx512_core", "avx2", ...
+  std::string loop_isa;               // what our own vector loops run: "avx512f", "avx2", "x86-64"
   int threads = 1;                    // OpenMP threads a kernel may use
 };
 

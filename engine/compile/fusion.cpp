@@ -1,4 +1,4 @@
-// Built at -O3, with the per-tile loops cloned per vector width (engine/core/simd_clones.h) so
+// Built at -O3, with the per-tile loops compiled per vector width (engine/core/simd_dispatch.h) so
 // that they vectorize, exp/log/tanh included (engine/ops/vector_math.h), bit for bit like the
 // reference kernels.
 #if defined(__GNUC__) && !defined(__clang__)  // clang has no per-file optimize pragma
@@ -14,7 +14,7 @@
 #include <set>
 
 #include "engine/core/parallel.h"
-#include "engine/core/simd_clones.h"
+#include "engine/core/simd_dispatch.h"
 #include "engine/ops/scalar_math.h"
 
 namespace engine {
@@ -457,7 +457,8 @@ std::optional<Epilogue> epilogue_of(const FusedGroup& g, const Jaxpr& j, int var
 namespace {
 
 // One operation over a tile of n registers' worth of elements.
-GS_SIMD_CLONES void apply(const FusedGroup::Op& op, float* out, const float* const* in, int64_t n) {
+GS_SIMD_KERNEL(void, apply, (const FusedGroup::Op& op, float* out, const float* const* in, int64_t n),
+               (op, out, in, n)) {
   const float* a = in[0];
   const float* b = op.in.size() > 1 ? in[1] : nullptr;
 #define GS_UNARY(expr)                                     \
@@ -579,8 +580,9 @@ struct SumLanes {
   bool aligned() const { return kFusionTile % lanes == 0; }
 };
 
-GS_SIMD_CLONES void accumulate(const SumLanes& s, double* __restrict acc, const float* __restrict v,
-                               int64_t begin, int64_t n) {
+GS_SIMD_KERNEL(void, accumulate,
+               (const SumLanes& s, double* __restrict acc, const float* __restrict v, int64_t begin, int64_t n),
+               (s, acc, v, begin, n)) {
   if (s.aligned()) {
     const int64_t lanes = s.lanes;
     for (int64_t i = 0; i < n; i += lanes) {

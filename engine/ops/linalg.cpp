@@ -42,10 +42,6 @@ DType preferred_or(const Params& params, DType fallback) {
   return fallback;
 }
 
-bool contains(const IntList& l, int64_t v) {
-  return std::find(l.begin(), l.end(), v) != l.end();
-}
-
 // The axes of a rank-`rank` operand that are neither contracted nor batch axes, in order.
 IntList free_axes(int64_t rank, const IntList& contract, const IntList& batch) {
   IntList out;

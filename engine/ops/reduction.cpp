@@ -28,8 +28,6 @@ namespace {
 
 using P = PrimId;
 
-bool contains(const IntList& l, int64_t v) { return std::find(l.begin(), l.end(), v) != l.end(); }
-
 Shape reduced_shape(const Shape& s, const IntList& axes) {
   Shape out;
   for (int i = 0; i < static_cast<int>(s.size()); ++i)

@@ -1,12 +1,16 @@
 // Rule builders shared by the primitive families: the common shapes of shape rules, kernels,
 // JVPs and batching rules, so that most primitives are one table row (STYLE.md, "a primitive").
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <span>
 
 #include "engine/ops/primitive.h"
 
 namespace engine {
+
+// Whether an axis list (a reduction's, a contraction's) holds axis v.
+inline bool contains(const IntList& axes, int64_t v) { return std::find(axes.begin(), axes.end(), v) != axes.end(); }
 
 // ---- shape rules
 

@@ -13,6 +13,7 @@
 #include <random>
 
 #include "engine/backend/cpu/cpu_backend.h"
+#include "engine/core/simd_dispatch.h"
 #include "engine/numpy.h"
 #include "engine/transforms/autodiff.h"
 #include "engine/compile/executable.h"
@@ -92,6 +93,17 @@ int64_t count(std::atomic<int64_t>& c) { return c.load(); }
 class CpuBackendTest : public QObject {
   Q_OBJECT
  private slots:
+  // Our vector loops follow oneDNN's ISA cap (ctest runs this test under ONEDNN_MAX_CPU_ISA=AVX2
+  // and =SSE41 too, so every version of every loop is checked against the reference here).
+  void loopsFollowOneDnnIsaCap() {
+    const char* cap = std::getenv("ONEDNN_MAX_CPU_ISA");
+    const SimdLevel level = simd_level();
+    qInfo("our loops run %s", simd_level_name(level));
+    if (!cap) QSKIP("ONEDNN_MAX_CPU_ISA is not set");
+    if (std::string(cap) == "AVX2") QVERIFY(level != SimdLevel::avx512);
+    if (std::string(cap) == "SSE41") QCOMPARE(level, SimdLevel::x86_64);
+  }
+
   void default_backend_is_cpu() {
     if (const char* b = std::getenv("GS_BACKEND"); b && std::string(b) == "reference")
       QSKIP("GS_BACKEND=reference keeps the reference backend");

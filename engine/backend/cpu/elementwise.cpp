@@ -16,7 +16,7 @@
 #include "engine/backend/cpu/kernels.h"
 #include "engine/backend/cpu/onednn_cache.h"
 #include "engine/core/parallel.h"
-#include "engine/core/simd_clones.h"
+#include "engine/core/simd_dispatch.h"
 #include "engine/ops/vector_math.h"
 
 namespace engine::cpu {
@@ -110,10 +110,10 @@ Array integer_pow(const Array& x, int64_t y) {
 }
 
 // exp, log, expm1, log1p, tanh, logistic: the reference kernels' own functions
-// (ops/vector_math.h), vectorized here per vector width (core/simd_clones.h), so results are
-// the reference's bit for bit. One thread's range: clones stay leaf functions, and the split
-// between threads happens outside them.
-GS_SIMD_CLONES void transcendental_range(PrimId prim, const float* a, float* y, int64_t n) {
+// (ops/vector_math.h), vectorized here per vector width (core/simd_dispatch.h), so results are
+// the reference's bit for bit. One thread's range: the versions stay leaf functions, and the
+// split between threads happens outside them.
+GS_SIMD_KERNEL(void, transcendental_range, (PrimId prim, const float* a, float* y, int64_t n), (prim, a, y, n)) {
 #define GS_LOOP(f)                                        \
   _Pragma("omp simd")                                     \
   for (int64_t i = 0; i < n; ++i) y[i] = f(a[i]);          \
@@ -136,7 +136,8 @@ void transcendental(PrimId prim, const float* a, float* y, int64_t n) {
 }
 
 // y[o] = the sum of row o of a (n_red floats each), for o in [begin, end), in double.
-GS_SIMD_CLONES void sum_rows(const float* a, float* y, int64_t n_red, int64_t begin, int64_t end) {
+GS_SIMD_KERNEL(void, sum_rows, (const float* a, float* y, int64_t n_red, int64_t begin, int64_t end),
+               (a, y, n_red, begin, end)) {
   for (int64_t o = begin; o < end; ++o) {
     const float* row = a + o * n_red;
     double acc = 0;
@@ -147,8 +148,9 @@ GS_SIMD_CLONES void sum_rows(const float* a, float* y, int64_t n_red, int64_t be
 
 // y[o] = the sum of column o of a (n_red rows of n_out floats), for o in [begin, end), in double;
 // the rows are read in order, so each column keeps the reference order.
-GS_SIMD_CLONES void sum_columns(const float* a, float* y, int64_t n_red, int64_t n_out, int64_t begin,
-                                int64_t end) {
+GS_SIMD_KERNEL(void, sum_columns,
+               (const float* a, float* y, int64_t n_red, int64_t n_out, int64_t begin, int64_t end),
+               (a, y, n_red, n_out, begin, end)) {
   std::vector<double> acc_storage(static_cast<size_t>(end - begin), 0.0);
   double* __restrict acc = acc_storage.data();
   for (int64_t i = 0; i < n_red; ++i) {
