@@ -37,8 +37,8 @@ double time_per_call(F&& fn, int reps, int warmup = 1) {
 }
 
 // The median seconds of `reps` single calls of fn, after `warmup` calls: for the eager steps,
-// whose single calls vary (each op allocates its result from the system, so page faults come and
-// go with the allocator's state) more than a mean of a few can smooth.
+// whose single calls vary more than a mean of a few can smooth (the warm-up calls also fill the
+// process-wide buffer pool, so the timed calls measure the warm eager path).
 template <class F>
 double median_call(F&& fn, int reps, int warmup = 2) {
   for (int i = 0; i < warmup; ++i) fn();
