@@ -15,13 +15,13 @@ namespace engine {
 
 // Rounding half to even, as lax.round with ROUND_TO_NEAREST_EVEN and jnp.round do.
 template <class T>
-T round_half_even(T v) {
+GS_VMATH T round_half_even(T v) {
   if constexpr (std::is_floating_point_v<T>) return std::nearbyint(v);
   return v;
 }
 
 template <class T>
-T sign_of(T v) {
+GS_VMATH T sign_of(T v) {
   if constexpr (std::is_unsigned_v<T> || std::is_same_v<T, bool>) return v != 0;
   else if constexpr (std::is_floating_point_v<T>) return std::isnan(v) ? v : static_cast<T>((v > 0) - (v < 0));
   else return static_cast<T>((v > 0) - (v < 0));
@@ -34,7 +34,7 @@ template <class T>
 inline constexpr bool kWrapsInUnsigned = std::is_integral_v<T> && std::is_signed_v<T>;
 
 template <class T>
-T add_of(T a, T b) {
+GS_VMATH T add_of(T a, T b) {
   if constexpr (kWrapsInUnsigned<T>) {
     using U = std::make_unsigned_t<T>;
     return static_cast<T>(static_cast<U>(a) + static_cast<U>(b));
@@ -44,7 +44,7 @@ T add_of(T a, T b) {
 }
 
 template <class T>
-T sub_of(T a, T b) {
+GS_VMATH T sub_of(T a, T b) {
   if constexpr (kWrapsInUnsigned<T>) {
     using U = std::make_unsigned_t<T>;
     return static_cast<T>(static_cast<U>(a) - static_cast<U>(b));
@@ -54,7 +54,7 @@ T sub_of(T a, T b) {
 }
 
 template <class T>
-T mul_of(T a, T b) {
+GS_VMATH T mul_of(T a, T b) {
   if constexpr (kWrapsInUnsigned<T>) {
     using U = std::make_unsigned_t<T>;
     return static_cast<T>(static_cast<U>(a) * static_cast<U>(b));
@@ -64,39 +64,39 @@ T mul_of(T a, T b) {
 }
 
 template <class T>
-T neg_of(T v) {
+GS_VMATH T neg_of(T v) {
   if constexpr (kWrapsInUnsigned<T>) return sub_of(T(0), v);  // -INT_MIN = INT_MIN, as XLA
   else return static_cast<T>(-v);
 }
 
 template <class T>
-T abs_of(T v) {
+GS_VMATH T abs_of(T v) {
   if constexpr (std::is_unsigned_v<T> || std::is_same_v<T, bool>) return v;
   else return v < 0 ? neg_of(v) : v;
 }
 
 template <class T>
-T bitwise_not(T v) {
+GS_VMATH T bitwise_not(T v) {
   if constexpr (std::is_same_v<T, bool>) return !v;
   else if constexpr (std::is_integral_v<T>) return static_cast<T>(~v);
   else return v;  // unreachable: the shape rule refuses floats
 }
 
 template <class T>
-T erf_inv_of(T v) {
+GS_VMATH T erf_inv_of(T v) {
   if constexpr (std::is_same_v<T, float>) return erf_inv_f32(v);
   else return static_cast<T>(erf_inv_f64(static_cast<double>(v)));
 }
 
 template <class T>
-T erf_of(T v) {
+GS_VMATH T erf_of(T v) {
   if constexpr (std::is_same_v<T, float>) return erf_f32(v);  // XLA's polynomial, as jax.lax.erf
   else return static_cast<T>(std::erf(static_cast<double>(v)));
 }
 
 #define GS_F32_OR_LIBM(name, f32, libm)                            \
   template <class T>                                               \
-  T name(T v) {                                                    \
+  GS_VMATH T name(T v) {                                           \
     if constexpr (std::is_same_v<T, float>) return f32(v);         \
     else return static_cast<T>(libm(static_cast<double>(v)));      \
   }
@@ -108,14 +108,14 @@ GS_F32_OR_LIBM(tanh_of, vmath::tanh, std::tanh)
 #undef GS_F32_OR_LIBM
 
 template <class T>
-T logistic_of(T v) {
+GS_VMATH T logistic_of(T v) {
   if constexpr (std::is_same_v<T, float>) return vmath::logistic(v);
   // 1 / (1 + exp(-v)) overflows gracefully to 0 for very negative v; no NaN either way.
   return T(1) / (T(1) + exp_of(-v));
 }
 
 template <class T>
-T div_of(T a, T b) {
+GS_VMATH T div_of(T a, T b) {
   if constexpr (std::is_floating_point_v<T>) {
     return a / b;
   } else if constexpr (std::is_same_v<T, bool>) {
@@ -130,7 +130,7 @@ T div_of(T a, T b) {
 }
 
 template <class T>
-T rem_of(T a, T b) {
+GS_VMATH T rem_of(T a, T b) {
   if constexpr (std::is_floating_point_v<T>) {
     return std::fmod(a, b);
   } else if constexpr (std::is_same_v<T, bool>) {
@@ -145,14 +145,14 @@ T rem_of(T a, T b) {
 
 // NaN-propagating, as XLA's max and min.
 template <class T>
-T max_of(T a, T b) {
+GS_VMATH T max_of(T a, T b) {
   if constexpr (std::is_floating_point_v<T>)
     if (std::isnan(a) || std::isnan(b)) return std::numeric_limits<T>::quiet_NaN();
   return a > b ? a : b;
 }
 
 template <class T>
-T min_of(T a, T b) {
+GS_VMATH T min_of(T a, T b) {
   if constexpr (std::is_floating_point_v<T>)
     if (std::isnan(a) || std::isnan(b)) return std::numeric_limits<T>::quiet_NaN();
   return a < b ? a : b;
@@ -160,7 +160,7 @@ T min_of(T a, T b) {
 
 // Square-and-multiply, as XLA lowers integer_pow, so results match its rounding.
 template <class T>
-T integer_pow_of(T v, int64_t y) {
+GS_VMATH T integer_pow_of(T v, int64_t y) {
   if constexpr (std::is_same_v<T, bool>) {
     return y == 0 ? true : v;
   } else {

@@ -17,20 +17,25 @@ namespace engine {
 
 namespace vmath {
 
-inline float select(bool c, float a, float b) { return c ? a : b; }
+// Forced inline: GCC does not inline a plain inline function into the AVX-512 and AVX2 versions
+// of a loop (core/simd_dispatch.h), and a loop that calls one per element does not vectorize.
+// __builtin_bit_cast for the same reason (std::bit_cast is a function template).
+#define GS_VMATH [[gnu::always_inline]] inline
+
+GS_VMATH float select(bool c, float a, float b) { return c ? a : b; }
 
 // 2^n for an integer n in [-252, 254], as two normal factors so that a subnormal product rounds
 // only once.
-inline float pow2_times(float p, int32_t n) {
+GS_VMATH float pow2_times(float p, int32_t n) {
   const int32_t n1 = n / 2, n2 = n - n1;
-  const float s1 = std::bit_cast<float>((n1 + 127) << 23);
-  const float s2 = std::bit_cast<float>((n2 + 127) << 23);
+  const float s1 = __builtin_bit_cast(float, (n1 + 127) << 23);
+  const float s2 = __builtin_bit_cast(float, (n2 + 127) << 23);
   return p * s1 * s2;
 }
 
 // Round to nearest integer for |v| < 2^22 without SSE4.1's roundps: adding 1.5 * 2^23 pushes the
 // fraction bits out of the mantissa.
-inline float round_small(float v) {
+GS_VMATH float round_small(float v) {
   const float magic = 12582912.0f;
   return (v + magic) - magic;
 }
@@ -38,7 +43,7 @@ inline float round_small(float v) {
 
 // exp: x = n ln2 + r with |r| <= ln2/2 (Cody-Waite: ln2 in two parts, the first exact in 9 bits
 // so n * ln2_hi is exact), e^r by Cephes' degree-6 minimax polynomial, then the scale by 2^n.
-inline float exp(float x) {
+GS_VMATH float exp(float x) {
   const float hi = 88.72283935546875f;  // above: overflow to inf
   const float lo = -103.97208404541015625f;  // below: underflow to 0
   // Written so that NaN clamps to hi (the result is NaN again below): converting a NaN n to an
@@ -63,12 +68,12 @@ inline float exp(float x) {
 
 // log: x = m 2^e with m in [sqrt(1/2), sqrt(2)), log(m) by Cephes' polynomial in m - 1, plus
 // e ln2 (in two parts). Subnormal arguments are scaled into the normal range first.
-inline float log(float x) {
+GS_VMATH float log(float x) {
   const bool tiny = x < 1.17549435e-38f;
   const float xs = select(tiny, x * 8388608.0f, x);  // 2^23
-  const int32_t bits = std::bit_cast<int32_t>(xs);
+  const int32_t bits = __builtin_bit_cast(int32_t, xs);
   int32_t e = ((bits >> 23) & 0xff) - 126;
-  float m = std::bit_cast<float>((bits & 0x007fffff) | 0x3f000000);  // in [0.5, 1)
+  float m = __builtin_bit_cast(float, (bits & 0x007fffff) | 0x3f000000);  // in [0.5, 1)
   const bool small = m < 0.707106781186547524f;
   e = small ? e - 1 : e;
   m = select(small, m + m - 1.0f, m - 1.0f);
@@ -97,7 +102,7 @@ inline float log(float x) {
 // expm1: the Taylor polynomial to x^9/9! for |x| < 0.5 (truncation under 6e-10 relative), where
 // exp(x) - 1 would cancel; exp(x) - 1 elsewhere, where the result is at least 0.39 in magnitude
 // and the subtraction costs at most a couple of ulp.
-inline float expm1(float x) {
+GS_VMATH float expm1(float x) {
   float p = 1.0f / 362880.0f;
   p = p * x + 1.0f / 40320.0f;
   p = p * x + 1.0f / 5040.0f;
@@ -114,7 +119,7 @@ inline float expm1(float x) {
 
 // log1p: u = 1 + x rounded, then log(u) * x / (u - 1), which cancels the rounding error of u
 // (Goldberg's trick; HP-15C). u == 1 means |x| is below half an ulp of 1: log1p(x) = x then.
-inline float log1p(float x) {
+GS_VMATH float log1p(float x) {
   const float u = 1.0f + x;
   const float d = u - 1.0f;
   float r = log(u) * (x / d);
@@ -125,7 +130,7 @@ inline float log1p(float x) {
 
 // tanh: Cephes' odd polynomial for |x| < 0.625; 1 - 2 / (e^{2|x|} + 1) with the sign elsewhere
 // (exact 1 once e^{2|x|} overflows).
-inline float tanh(float x) {
+GS_VMATH float tanh(float x) {
   const float ax = x < 0 ? -x : x;
   const float z = x * x;
   float p = -5.70498872745e-3f;
@@ -142,7 +147,7 @@ inline float tanh(float x) {
 
 // logistic: with e = e^-|x| (never overflows), 1 / (1 + e) for x >= 0 and e / (1 + e) for
 // x < 0, so that tiny results for very negative x keep exp's accuracy instead of 1 / (1 + inf).
-inline float logistic(float x) {
+GS_VMATH float logistic(float x) {
   const float e = exp(x < 0 ? x : -x);
   const float r = 1.0f / (1.0f + e);
   return select(x < 0, e * r, r);

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <limits>
 
+#include "engine/ops/vector_math.h"  // GS_VMATH
+
 namespace engine {
 
 // log1p rounded once to float: computed in double, which is exact enough that the final rounding
@@ -16,7 +18,7 @@ inline float log1p_f32(float x) { return static_cast<float>(std::log1p(static_ca
 // XLA's ErfInv32 (xla/client/lib/math.cc; also chlo's erfInv32): M. Giles, "Approximating the
 // erfinv function". w = -log1p(-x*x); for w < 5 a degree-8 polynomial in w - 2.5, otherwise in
 // sqrt(w) - 3; times x. erf_inv(+-1) = +-inf, as chlo's lowering (which JAX uses) writes it.
-inline float erf_inv_f32(float x) {
+GS_VMATH float erf_inv_f32(float x) {
   constexpr float kLt5[9] = {2.81022636e-08f,  3.43273939e-07f, -3.5233877e-06f,
                              -4.39150654e-06f, 0.00021858087f,  -0.00125372503f,
                              -0.00417768164f,  0.246640727f,    1.50140941f};
@@ -83,7 +85,7 @@ inline double erf_inv_f64(double x) {
 
 // Float32 erf as JAX lowers it (chlo.erf -> materializeErfApproximationF32, Eigen's rational
 // approximation): x clamped to [-4, 4], x * alpha(x^2) / beta(x^2), clamped to [-1, 1].
-inline float erf_f32(float x) {
+GS_VMATH float erf_f32(float x) {
   constexpr float kAlpha[7] = {-2.72614225801306e-10f, 2.77068142495902e-08f,
                                -2.10102402082508e-06f, -5.69250639462346e-05f,
                                -7.34990630326855e-04f, -2.95459980854025e-03f,
