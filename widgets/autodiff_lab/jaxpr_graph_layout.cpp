@@ -38,7 +38,8 @@ GraphLayout layout_jaxpr(const engine::Jaxpr& j) {
   // gvContext() loads the layout plugins Debian's libgvc6 registers (its config6a), so the
   // program links only the public libraries and installs without a private library path.
   GVC_t* gvc = gvContext();
-  GS_CHECK(gvc, "graphviz: cannot create a context");
+  // A plain throw: GS_CHECK's std::string() + "..." trips a false -Warray-bounds in GCC 12 here.
+  if (!gvc) throw engine::Error("graphviz: cannot create a context");
   Agraph_t* g = agopen(const_cast<char*>("jaxpr"), Agdirected, nullptr);
   set(g, "rankdir", "TB");
   set(g, "nodesep", "0.25");

@@ -14,7 +14,7 @@ struct LabVariable {
   std::string name;
   std::string shape;   // "" (a scalar), "3", "4,3"
   std::string values;  // numbers separated by commas or spaces, row-major; "" draws from the key
-  std::string tangent;  // JVP's tangent of this input, the same way; "" is ones
+  std::string tangent = {};  // JVP's tangent of this input, the same way; "" is ones
 };
 
 struct LabPreset {
