@@ -276,22 +276,20 @@ void AutodiffLabPanel::setExpression(const QString& text) {
 }
 
 void AutodiffLabPanel::setVariable(const QString& name, const QString& shape, const QString& values) {
-  syncVariableRows();
-  syncing_ = true;
-  for (int r = 0; r < variables_->rowCount(); ++r)
-    if (variables_->item(r, VarName)->text() == name) {
-      variables_->item(r, VarShape)->setText(shape);
-      variables_->item(r, VarValues)->setText(values);
-    }
-  syncing_ = false;
-  rebuild();
+  setVariableCells(name, {{VarShape, shape}, {VarValues, values}});
 }
 
 void AutodiffLabPanel::setTangent(const QString& name, const QString& tangent) {
+  setVariableCells(name, {{VarTangent, tangent}});
+}
+
+// Sets cells of the variable's row (the rows follow the expression first), then rebuilds once.
+void AutodiffLabPanel::setVariableCells(const QString& name, const QList<QPair<int, QString>>& cells) {
   syncVariableRows();
   syncing_ = true;
   for (int r = 0; r < variables_->rowCount(); ++r)
-    if (variables_->item(r, VarName)->text() == name) variables_->item(r, VarTangent)->setText(tangent);
+    if (variables_->item(r, VarName)->text() == name)
+      for (const auto& [column, text] : cells) variables_->item(r, column)->setText(text);
   syncing_ = false;
   rebuild();
 }

@@ -88,6 +88,7 @@ class AutodiffLabPanel : public QWidget {
   void showPosition();
   void showDerivatives();
   void findInTrainingStep(bool backwards);
+  void setVariableCells(const QString& name, const QList<QPair<int, QString>>& cells);
   void setVariableRows(const std::vector<LabVariable>& rows);
   std::vector<LabVariable> variablesFromTable() const;
 

@@ -36,11 +36,12 @@ void placeLegendClearOfData(QCustomPlot* plot) {
   if (size.isEmpty()) return;  // not laid out yet
   const Qt::Alignment corners[] = {Qt::AlignTop | Qt::AlignRight, Qt::AlignTop | Qt::AlignLeft,
                                    Qt::AlignBottom | Qt::AlignRight, Qt::AlignBottom | Qt::AlignLeft};
-  auto box = [&](Qt::Alignment a) {
-    const int x = (a & Qt::AlignLeft) ? area.left() : area.right() - size.width();
-    const int y = (a & Qt::AlignTop) ? area.top() : area.bottom() - size.height();
-    return QRect(QPoint(x, y), size);
-  };
+  QRect boxes[4];
+  for (int c = 0; c < 4; ++c) {
+    const int x = (corners[c] & Qt::AlignLeft) ? area.left() : area.right() - size.width();
+    const int y = (corners[c] & Qt::AlignTop) ? area.top() : area.bottom() - size.height();
+    boxes[c] = QRect(QPoint(x, y), size);
+  }
   int hidden[4] = {0, 0, 0, 0};
   for (int g = 0; g < plot->graphCount(); ++g) {
     QCPGraph* graph = plot->graph(g);
@@ -51,7 +52,7 @@ void placeLegendClearOfData(QCustomPlot* plot) {
     for (int i = 0; i < data->size(); i += stride) {
       const auto it = data->at(i);
       const QPointF p(graph->keyAxis()->coordToPixel(it->key), graph->valueAxis()->coordToPixel(it->value));
-      for (int c = 0; c < 4; ++c) hidden[c] += box(corners[c]).contains(p.toPoint());
+      for (int c = 0; c < 4; ++c) hidden[c] += boxes[c].contains(p.toPoint());
     }
   }
   const Qt::Alignment current = inset->insetAlignment(index);
