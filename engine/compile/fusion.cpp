@@ -1,8 +1,8 @@
-// Built at -O3, with the per-tile loops compiled per vector width (engine/core/simd_dispatch.h) so
-// that they vectorize, exp/log/tanh included (engine/ops/vector_math.h), bit for bit like the
-// reference kernels.
+// Each operation of a fused loop is its primitive's tile kernel (PrimitiveRules::tile, built from
+// the reference kernel's own scalar function), so a group computes the unfused bits. The sums'
+// accumulation loop is compiled per vector width here (engine/core/simd_dispatch.h).
 #if defined(__GNUC__) && !defined(__clang__)  // clang has no per-file optimize pragma
-#pragma GCC optimize("O3", "no-trapping-math")
+#pragma GCC optimize("O3")
 #endif
 #include "engine/compile/fusion.h"
 
@@ -15,7 +15,7 @@
 
 #include "engine/core/parallel.h"
 #include "engine/core/simd_dispatch.h"
-#include "engine/ops/scalar_math.h"
+#include "engine/ops/families.h"
 
 namespace engine {
 
@@ -25,20 +25,9 @@ using P = PrimId;
 
 bool float_or_bool(DType d) { return d == DType::f32 || d == DType::boolean; }
 
-bool fusible_prim(PrimId p) {
-  switch (p) {
-    case P::neg: case P::sign: case P::floor: case P::ceil: case P::round: case P::abs:
-    case P::exp: case P::log: case P::log1p: case P::expm1: case P::sin: case P::cos:
-    case P::tan: case P::tanh: case P::logistic: case P::sqrt: case P::rsqrt: case P::erf:
-    case P::erf_inv: case P::integer_pow: case P::not_: case P::is_finite:
-    case P::stop_gradient: case P::convert_element_type: case P::add: case P::sub:
-    case P::mul: case P::div: case P::pow: case P::max: case P::min: case P::eq: case P::ne:
-    case P::lt: case P::le: case P::gt: case P::ge: case P::select_n: case P::broadcast_in_dim:
-      return true;
-    default:
-      return false;
-  }
-}
+// Elementwise primitives with a tile kernel, and broadcast_in_dim: in the forms fusible()
+// accepts, it copies a register the loop has already filled.
+bool fusible_prim(PrimId p) { return p == P::broadcast_in_dim || (has_rules(p) && rules(p).tile); }
 
 // FusedGroup::may_overwrite.
 void find_overwritable_inputs(FusedGroup& g, const Jaxpr& j) {
@@ -353,8 +342,7 @@ std::vector<Step> plan_fusion(const Jaxpr& j) {
         sum_vars.push_back(e.outputs[0]);
         continue;
       }
-      FusedGroup::Op op{e.prim, next++, {}, e.params.has("y") ? e.params.i("y") : 0};
-      if (e.prim == P::convert_element_type) op.int_param = e.params.dtype("new_dtype") == DType::boolean;
+      FusedGroup::Op op{e.prim, next++, {}, e.params};
       for (int r : op_inputs[m]) {
         if (r <= -1000000) r = reg_of_var.at(-(r + 1000000));
         else if (r < 0) r = num_inputs + (-r - 1);
@@ -456,100 +444,14 @@ std::optional<Epilogue> epilogue_of(const FusedGroup& g, const Jaxpr& j, int var
 
 namespace {
 
-// One operation over a tile of n registers' worth of elements.
-GS_SIMD_KERNEL(void, apply, (const FusedGroup::Op& op, float* out, const float* const* in, int64_t n),
-               (op, out, in, n)) {
-  const float* a = in[0];
-  const float* b = op.in.size() > 1 ? in[1] : nullptr;
-#define GS_UNARY(expr)                                     \
-  for (int64_t i = 0; i < n; ++i) {                        \
-    float v = a[i];                                        \
-    out[i] = (expr);                                       \
-  }                                                        \
-  return
-#define GS_BINARY(expr)                                    \
-  for (int64_t i = 0; i < n; ++i) {                        \
-    float x = a[i], y = b[i];                              \
-    out[i] = (expr);                                       \
-  }                                                        \
-  return
-  switch (op.prim) {
-    case P::neg: GS_UNARY(-v);
-    case P::sign: GS_UNARY(sign_of(v));
-    case P::floor: GS_UNARY(std::floor(v));
-    case P::ceil: GS_UNARY(std::ceil(v));
-    case P::round: GS_UNARY(round_half_even(v));
-    case P::abs: GS_UNARY(abs_of(v));
-    case P::exp: GS_UNARY(vmath::exp(v));
-    case P::log: GS_UNARY(vmath::log(v));
-    case P::log1p: GS_UNARY(vmath::log1p(v));
-    case P::expm1: GS_UNARY(vmath::expm1(v));
-    case P::sin: GS_UNARY(std::sin(v));
-    case P::cos: GS_UNARY(std::cos(v));
-    case P::tan: GS_UNARY(std::tan(v));
-    case P::tanh: GS_UNARY(vmath::tanh(v));
-    case P::logistic: GS_UNARY(logistic_of(v));
-    case P::sqrt: GS_UNARY(std::sqrt(v));
-    case P::rsqrt: GS_UNARY(1.0f / std::sqrt(v));
-    case P::erf: GS_UNARY(erf_of(v));
-    case P::erf_inv: GS_UNARY(erf_inv_of(v));
-    case P::integer_pow: {
-      // integer_pow_of's square-and-multiply with the exponent loop outside the element loop, so
-      // that it vectorizes; the same products in the same order.
-      const int64_t y = op.int_param;
-      float base[kFusionTile];
-      for (int64_t i = 0; i < n; ++i) base[i] = a[i], out[i] = 1.0f;
-      for (int64_t e = y < 0 ? -y : y; e > 0; e >>= 1) {
-        if (e & 1)
-          for (int64_t i = 0; i < n; ++i) out[i] *= base[i];
-        if (e > 1)
-          for (int64_t i = 0; i < n; ++i) base[i] *= base[i];
-      }
-      if (y < 0)
-        for (int64_t i = 0; i < n; ++i) out[i] = 1.0f / out[i];
-      return;
-    }
-    case P::not_: GS_UNARY(v != 0 ? 0.0f : 1.0f);
-    case P::is_finite: GS_UNARY(std::isfinite(v) ? 1.0f : 0.0f);
-    case P::stop_gradient:
-    case P::broadcast_in_dim: GS_UNARY(v);
-    case P::convert_element_type:  // to bool: 0/1; to f32: registers already hold the value
-      if (op.int_param) {
-        GS_UNARY(v != 0 ? 1.0f : 0.0f);
-      } else {
-        GS_UNARY(v);
-      }
-    case P::add: GS_BINARY(x + y);
-    case P::sub: GS_BINARY(x - y);
-    case P::mul: GS_BINARY(x * y);
-    case P::div: GS_BINARY(x / y);
-    case P::pow: GS_BINARY(std::pow(x, y));
-    case P::max: GS_BINARY(max_of(x, y));
-    case P::min: GS_BINARY(min_of(x, y));
-    case P::eq: GS_BINARY(x == y ? 1.0f : 0.0f);
-    case P::ne: GS_BINARY(x != y ? 1.0f : 0.0f);
-    case P::lt: GS_BINARY(x < y ? 1.0f : 0.0f);
-    case P::le: GS_BINARY(x <= y ? 1.0f : 0.0f);
-    case P::gt: GS_BINARY(x > y ? 1.0f : 0.0f);
-    case P::ge: GS_BINARY(x >= y ? 1.0f : 0.0f);
-    case P::select_n: {
-      const float* c1 = in[2];
-      for (int64_t i = 0; i < n; ++i) {
-        const float t = c1[i], f = b[i];  // both loaded: a select, not a branch
-        out[i] = a[i] != 0 ? t : f;
-      }
-      return;
-    }
-    default:
-      throw Error("internal: primitive " + std::string(prim_name(op.prim)) + " in a fused loop");
+// One operation over a tile of n registers' worth of elements: the primitive's own tile kernel.
+void apply(const FusedGroup::Op& op, float* out, const float* const* in, int64_t n) {
+  if (op.prim == P::broadcast_in_dim) {
+    std::copy_n(in[0], n, out);
+    return;
   }
-#undef GS_UNARY
-#undef GS_BINARY
+  rules(op.prim).tile(in, out, n, op.params);
 }
-
-}  // namespace
-
-namespace {
 
 // How many chunks of tiles a fused loop with sums is cut into (see FusedGroup::run).
 constexpr int64_t kSumChunks = 64;

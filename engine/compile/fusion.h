@@ -35,7 +35,7 @@ struct FusedGroup {
     PrimId prim;
     int out;              // register
     std::vector<int> in;  // registers
-    int64_t int_param = 0;  // integer_pow's exponent; convert_element_type: 1 if to bool
+    Params params;          // the equation's (integer_pow's exponent, convert's dtype)
   };
   Shape shape;
   // jaxpr variables read (each loaded into register i): arrays of the group's shape, scalars,

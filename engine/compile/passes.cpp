@@ -27,17 +27,7 @@ static void apply_to_outputs(Jaxpr& j, const Substitution& s) {
 
 ClosedJaxpr dce(const ClosedJaxpr& cj, PassStats* stats) {
   const Jaxpr& j = cj.jaxpr;
-  std::vector<bool> live(j.avals.size(), false);
-  for (const Atom& a : j.outvars)
-    if (!a.is_literal()) live[a.var] = true;
-  std::vector<bool> keep(j.eqns.size(), false);
-  for (size_t k = j.eqns.size(); k-- > 0;) {
-    const Eqn& e = j.eqns[k];
-    for (int v : e.outputs) keep[k] = keep[k] || live[v];
-    if (!keep[k]) continue;
-    for (const Atom& a : e.inputs)
-      if (!a.is_literal()) live[a.var] = true;
-  }
+  const auto [keep, live] = liveness(j);
   // Rebuild with variables numbered in order of appearance, dropping dead ones.
   ClosedJaxpr out;
   Jaxpr& o = out.jaxpr;

@@ -34,6 +34,20 @@ static std::string name_for(int n) {
   return s;
 }
 
+Liveness liveness(const Jaxpr& j) {
+  Liveness l{std::vector<bool>(j.eqns.size(), false), std::vector<bool>(j.avals.size(), false)};
+  for (const Atom& a : j.outvars)
+    if (!a.is_literal()) l.vars[a.var] = true;
+  for (size_t k = j.eqns.size(); k-- > 0;) {
+    const Eqn& e = j.eqns[k];
+    for (int v : e.outputs) l.eqns[k] = l.eqns[k] || l.vars[v];
+    if (!l.eqns[k]) continue;
+    for (const Atom& a : e.inputs)
+      if (!a.is_literal()) l.vars[a.var] = true;
+  }
+  return l;
+}
+
 std::vector<std::string> var_names(const Jaxpr& jaxpr) {
   std::vector<std::string> names(jaxpr.avals.size());
   int next = 0;

@@ -51,6 +51,15 @@ struct ClosedJaxpr {
   Tensors consts;
 };
 
+// The equations some output needs, directly or through later equations (no primitive has side
+// effects), and the variables they and the outputs read: the one liveness analysis of dead-code
+// elimination, compile/passes.h's dce and partial evaluation's alike.
+struct Liveness {
+  std::vector<bool> eqns;  // per equation
+  std::vector<bool> vars;  // per variable
+};
+Liveness liveness(const Jaxpr& jaxpr);
+
 // JAX's text form: { lambda c:f32[3]; a:f32[4]. let b:f32[4] = mul a a; ... in (b,) }
 // Equations are separated by "; " on one line, or one per line when multiline is set.
 std::string jaxpr_to_string(const Jaxpr& jaxpr, bool multiline = false);

@@ -11,6 +11,7 @@
 #include "engine/ops/rule_helpers.h"
 #include "engine/ops/scalar_math.h"
 #include "engine/ops/shape_ops.h"
+#include "engine/ops/tile_kernel.h"
 
 namespace engine {
 
@@ -39,9 +40,6 @@ Avals select_shape(std::span<const Aval> in, const Params&) {
                                             " and " + cases[0].str());
   return {{shape, cases[0].dtype}};
 }
-
-
-
 
 template <class T>
 T shift_left_of(T a, T b) {
@@ -95,6 +93,18 @@ std::vector<Array> select_kernel(std::span<const Array> in, const Params&, std::
   }
   return {result};
 }
+
+// select_n of two f32 cases on a 0/1 predicate, as a select rather than a branch.
+struct SelectTile {
+  [[gnu::always_inline]] static void run(const float* const* in, float* out, int64_t n, const Params&) {
+    const float *pred = in[0], *if_false = in[1], *if_true = in[2];
+#pragma omp simd
+    for (int64_t i = 0; i < n; ++i) {
+      const float t = if_true[i], f = if_false[i];  // both loaded: a select, not a branch
+      out[i] = pred[i] != 0 ? t : f;
+    }
+  }
+};
 
 // ---- JVPs
 
@@ -225,62 +235,75 @@ Tensors select_transpose(std::span<const Tensor> cts, std::span<const Tensor> ar
   return out;
 }
 
-#define FN2(expr) ([](auto a, auto b) { using T = decltype(a); (void)sizeof(T); return expr; })
+// A row whose kernel is the scalar function F: the reference kernel (every dtype) and, unless
+// the primitive is integer-only, the f32 tile kernel of the fused and cpu loops.
+template <P Id, auto F>
+constexpr PrimitiveRules binary_row(std::string_view name, ShapeRule shape, JvpRule jvp, std::string_view missing_reason,
+                                TransposeRule transpose = nullptr, bool has_tile = true) {
+  return {.id = Id, .name = name, .shape = shape, .impl = binary_kernel<F>, .jvp = jvp, .transpose = transpose,
+          .batch = elementwise_batch_rule<Id>, .tile = has_tile ? binary_tile<F> : nullptr,
+          .missing_reason = missing_reason};
+}
 
 template <P Id, auto F>
-constexpr PrimitiveRules predicate(std::string_view name, ShapeRule shape = comparison_shape) {
-  return {.id = Id, .name = name, .shape = shape, .impl = binary_kernel<F>, .jvp = zero_jvp<Id>,
-          .batch = elementwise_batch_rule<Id>, .missing_reason = "boolean or integer valued"};
+constexpr PrimitiveRules comparison(std::string_view name) {
+  return binary_row<Id, F>(name, comparison_shape, zero_jvp<Id>, "boolean valued");
+}
+
+template <P Id, auto F>
+constexpr PrimitiveRules bitwise(std::string_view name) {
+  return binary_row<Id, F>(name, integer_binary_shape, zero_jvp<Id>, "boolean or integer valued", nullptr, false);
 }
 
 const std::array kBinaryRules = {
-    PrimitiveRules{.id = P::add, .name = "add", .shape = elementwise_shape,
-                   .impl = binary_kernel<FN2(add_of(a, b))>, .jvp = linear_jvp_rule<P::add>,
-                   .transpose = add_transpose, .batch = elementwise_batch_rule<P::add>},
-    PrimitiveRules{.id = P::sub, .name = "sub", .shape = elementwise_shape,
-                   .impl = binary_kernel<FN2(sub_of(a, b))>, .jvp = linear_jvp_rule<P::sub>,
-                   .transpose = sub_transpose, .batch = elementwise_batch_rule<P::sub>},
-    PrimitiveRules{.id = P::mul, .name = "mul", .shape = elementwise_shape,
-                   .impl = binary_kernel<FN2(mul_of(a, b))>, .jvp = mul_jvp,
-                   .transpose = mul_transpose, .batch = elementwise_batch_rule<P::mul>},
-    PrimitiveRules{.id = P::div, .name = "div", .shape = elementwise_shape,
-                   .impl = binary_kernel<FN2(div_of(a, b))>, .jvp = div_jvp,
-                   .transpose = div_transpose, .batch = elementwise_batch_rule<P::div>},
-    PrimitiveRules{.id = P::rem, .name = "rem", .shape = elementwise_shape,
-                   .impl = binary_kernel<FN2(rem_of(a, b))>, .jvp = rem_jvp,
-                   .batch = elementwise_batch_rule<P::rem>, .missing_reason = "not linear"},
-    PrimitiveRules{.id = P::pow, .name = "pow", .shape = float_binary_shape,
-                   .impl = binary_kernel<FN2(static_cast<T>(std::pow(a, b)))>, .jvp = pow_jvp,
-                   .batch = elementwise_batch_rule<P::pow>, .missing_reason = "not linear"},
-    PrimitiveRules{.id = P::max, .name = "max", .shape = elementwise_shape,
-                   .impl = binary_kernel<FN2(max_of(a, b))>, .jvp = minmax_jvp<P::max>,
-                   .batch = elementwise_batch_rule<P::max>, .missing_reason = "not linear"},
-    PrimitiveRules{.id = P::min, .name = "min", .shape = elementwise_shape,
-                   .impl = binary_kernel<FN2(min_of(a, b))>, .jvp = minmax_jvp<P::min>,
-                   .batch = elementwise_batch_rule<P::min>, .missing_reason = "not linear"},
-    PrimitiveRules{.id = P::atan2, .name = "atan2", .shape = float_binary_shape,
-                   .impl = binary_kernel<FN2(static_cast<T>(std::atan2(a, b)))>, .jvp = atan2_jvp,
-                   .batch = elementwise_batch_rule<P::atan2>, .missing_reason = "not linear"},
-    predicate<P::and_, FN2(bit_and(a, b))>("and", integer_binary_shape),
-    predicate<P::or_, FN2(bit_or(a, b))>("or", integer_binary_shape),
-    predicate<P::xor_, FN2(bit_xor(a, b))>("xor", integer_binary_shape),
-    predicate<P::shift_left, FN2(shift_left_of(a, b))>("shift_left", integer_binary_shape),
-    predicate<P::shift_right_logical, FN2(shift_right_logical_of(a, b))>("shift_right_logical",
-                                                                          integer_binary_shape),
-    predicate<P::eq, FN2(a == b)>("eq"),
-    predicate<P::ne, FN2(a != b)>("ne"),
-    predicate<P::lt, FN2(a < b)>("lt"),
-    predicate<P::le, FN2(a <= b)>("le"),
-    predicate<P::gt, FN2(a > b)>("gt"),
-    predicate<P::ge, FN2(a >= b)>("ge"),
+    binary_row<P::add, GS_SCALAR2(add_of(a, b))>("add", elementwise_shape, linear_jvp_rule<P::add>, {}, add_transpose),
+    binary_row<P::sub, GS_SCALAR2(sub_of(a, b))>("sub", elementwise_shape, linear_jvp_rule<P::sub>, {}, sub_transpose),
+    binary_row<P::mul, GS_SCALAR2(mul_of(a, b))>("mul", elementwise_shape, mul_jvp, {}, mul_transpose),
+    binary_row<P::div, GS_SCALAR2(div_of(a, b))>("div", elementwise_shape, div_jvp, {}, div_transpose),
+    binary_row<P::rem, GS_SCALAR2(rem_of(a, b))>("rem", elementwise_shape, rem_jvp, "not linear"),
+    binary_row<P::pow, GS_SCALAR2(static_cast<T>(std::pow(a, b)))>("pow", float_binary_shape, pow_jvp, "not linear"),
+    binary_row<P::max, GS_SCALAR2(max_of(a, b))>("max", elementwise_shape, minmax_jvp<P::max>, "not linear"),
+    binary_row<P::min, GS_SCALAR2(min_of(a, b))>("min", elementwise_shape, minmax_jvp<P::min>, "not linear"),
+    binary_row<P::atan2, GS_SCALAR2(static_cast<T>(std::atan2(a, b)))>("atan2", float_binary_shape, atan2_jvp,
+                                                                    "not linear"),
+    bitwise<P::and_, GS_SCALAR2(bit_and(a, b))>("and"),
+    bitwise<P::or_, GS_SCALAR2(bit_or(a, b))>("or"),
+    bitwise<P::xor_, GS_SCALAR2(bit_xor(a, b))>("xor"),
+    bitwise<P::shift_left, GS_SCALAR2(shift_left_of(a, b))>("shift_left"),
+    bitwise<P::shift_right_logical, GS_SCALAR2(shift_right_logical_of(a, b))>("shift_right_logical"),
+    comparison<P::eq, GS_SCALAR2(a == b)>("eq"),
+    comparison<P::ne, GS_SCALAR2(a != b)>("ne"),
+    comparison<P::lt, GS_SCALAR2(a < b)>("lt"),
+    comparison<P::le, GS_SCALAR2(a <= b)>("le"),
+    comparison<P::gt, GS_SCALAR2(a > b)>("gt"),
+    comparison<P::ge, GS_SCALAR2(a >= b)>("ge"),
     PrimitiveRules{.id = P::select_n, .name = "select_n", .shape = select_shape, .impl = select_kernel,
                    .jvp = select_jvp, .transpose = select_transpose,
-                   .batch = elementwise_batch_rule<P::select_n>},
+                   .batch = elementwise_batch_rule<P::select_n>, .tile = tile_kernel<SelectTile>},
 };
-#undef FN2
 
 }  // namespace
 
 std::span<const PrimitiveRules> elementwise_binary_rules() { return kBinaryRules; }
+
+// The public functions (ops/elementwise.h).
+Tensor add(const Tensor& a, const Tensor& b) { return jnp_binary(P::add, a, b); }
+Tensor sub(const Tensor& a, const Tensor& b) { return jnp_binary(P::sub, a, b); }
+Tensor mul(const Tensor& a, const Tensor& b) { return jnp_binary(P::mul, a, b); }
+Tensor div(const Tensor& a, const Tensor& b) { return jnp_binary(P::div, a, b); }
+Tensor rem(const Tensor& a, const Tensor& b) { return jnp_binary(P::rem, a, b); }
+Tensor pow(const Tensor& a, const Tensor& b) { return jnp_float_binary(P::pow, a, b); }
+Tensor maximum(const Tensor& a, const Tensor& b) { return jnp_binary(P::max, a, b); }
+Tensor minimum(const Tensor& a, const Tensor& b) { return jnp_binary(P::min, a, b); }
+Tensor atan2(const Tensor& a, const Tensor& b) { return jnp_float_binary(P::atan2, a, b); }
+Tensor logical_and(const Tensor& a, const Tensor& b) { return jnp_binary(P::and_, a, b); }
+Tensor logical_or(const Tensor& a, const Tensor& b) { return jnp_binary(P::or_, a, b); }
+Tensor logical_xor(const Tensor& a, const Tensor& b) { return jnp_binary(P::xor_, a, b); }
+Tensor equal(const Tensor& a, const Tensor& b) { return jnp_binary(P::eq, a, b); }
+Tensor not_equal(const Tensor& a, const Tensor& b) { return jnp_binary(P::ne, a, b); }
+Tensor less(const Tensor& a, const Tensor& b) { return jnp_binary(P::lt, a, b); }
+Tensor less_equal(const Tensor& a, const Tensor& b) { return jnp_binary(P::le, a, b); }
+Tensor greater(const Tensor& a, const Tensor& b) { return jnp_binary(P::gt, a, b); }
+Tensor greater_equal(const Tensor& a, const Tensor& b) { return jnp_binary(P::ge, a, b); }
 
 }  // namespace engine

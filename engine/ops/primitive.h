@@ -65,6 +65,11 @@ using JvpRule = std::pair<Tensors, Tensors> (*)(std::span<const Tensor> primals,
 using TransposeRule = Tensors (*)(std::span<const Tensor> cts, std::span<const Tensor> args,
                                   std::span<const Aval> in_avals, const std::vector<bool>& linear,
                                   const Params& params);
+// The f32 loop of an elementwise primitive over n elements (a tile of a fused loop, or a slice of
+// whole arrays): out[i] from in[k][i]. Values are float; booleans are 0 and 1 (a fused loop's
+// registers hold them so). Built from the same scalar function as the reference kernel
+// (ops/tile_kernel.h), so the compiler's fused loops and the cpu backend compute its bits.
+using TileRule = void (*)(const float* const* in, float* out, int64_t n, const Params& params);
 // Batching: outputs and their batch axes from inputs and theirs (kNotMapped for unbatched ones).
 inline constexpr int kNotMapped = -1;
 using BatchRule = std::pair<Tensors, std::vector<int>> (*)(std::span<const Tensor> args,
@@ -79,6 +84,8 @@ struct PrimitiveRules {
   JvpRule jvp = nullptr;
   TransposeRule transpose = nullptr;  // nullptr for primitives that are not linear in any input
   BatchRule batch = nullptr;
+  // nullptr for primitives that no fused or cpu loop runs (integer-only ones, non-elementwise ones).
+  TileRule tile = nullptr;
   // Why a rule is deliberately absent (e.g. "integer-valued; no derivative"), for the rules test.
   std::string_view missing_reason = {};
 };

@@ -1,8 +1,26 @@
 #include "engine/ops/rule_helpers.h"
 
+#include "engine/ops/elementwise.h"
 #include "engine/ops/shape_ops.h"
 
 namespace engine {
+
+Tensor jnp_float(const Tensor& x) { return is_floating(x.dtype()) ? x : astype(x, DType::f32); }
+
+Tensors jnp_operands(std::initializer_list<Tensor> in, bool promote) {
+  Tensors ts(in);
+  if (promote) {
+    DType d = ts[0].dtype();
+    for (const Tensor& t : ts) d = promote_types(d, t.dtype());
+    for (Tensor& t : ts)
+      if (t.dtype() != d) t = astype(t, d);
+  }
+  Shape shape;
+  for (const Tensor& t : ts) shape = broadcast_shapes(shape, t.shape());
+  for (Tensor& t : ts)
+    if (t.rank() != 0 && t.shape() != shape) t = broadcast_to(t, shape);
+  return ts;
+}
 
 Shape common_elementwise_shape(std::span<const Aval> in, std::string_view prim) {
   const Shape* shape = nullptr;

@@ -12,6 +12,25 @@ namespace engine {
 // Whether an axis list (a reduction's, a contraction's) holds axis v.
 inline bool contains(const IntList& axes, int64_t v) { return std::find(axes.begin(), axes.end(), v) != axes.end(); }
 
+// ---- the jnp side: what the public functions do before they bind a primitive
+
+// jnp functions of floats accept integers and booleans by converting them to float32 first.
+Tensor jnp_float(const Tensor& x);
+// Promotes to one dtype (unless `promote` is false), then broadcasts non-scalar operands to their
+// common shape. Scalars stay rank 0: the primitives broadcast them, which keeps jaxprs free of
+// needless broadcasts.
+Tensors jnp_operands(std::initializer_list<Tensor> in, bool promote = true);
+inline Tensor jnp_unary(PrimId prim, const Tensor& x) { return bind1(prim, {x}); }
+inline Tensor jnp_float_unary(PrimId prim, const Tensor& x) { return bind1(prim, {jnp_float(x)}); }
+inline Tensor jnp_binary(PrimId prim, const Tensor& a, const Tensor& b) {
+  Tensors ts = jnp_operands({a, b});
+  return bind1(prim, {ts[0], ts[1]});
+}
+inline Tensor jnp_float_binary(PrimId prim, const Tensor& a, const Tensor& b) {
+  Tensors ts = jnp_operands({a, b});
+  return bind1(prim, {jnp_float(ts[0]), jnp_float(ts[1])});
+}
+
 // ---- shape rules
 
 // Elementwise n-ary: operands of one shape, except rank-0 scalars, which broadcast implicitly.

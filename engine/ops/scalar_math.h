@@ -1,5 +1,6 @@
-// The scalar functions behind the elementwise primitives, shared by the reference kernels and the
-// fused loops of the compiler (compile/fusion.cpp), so both compute bit-identical results.
+// The scalar functions behind the elementwise primitives. Each primitive's row calls one of them
+// for its reference kernel and its f32 tile kernel alike (ops/tile_kernel.h), so the reference,
+// the cpu backend and the compiler's fused loops compute bit-identical results.
 // float32 transcendental functions come from vector_math.h (branch-free, so loops vectorize);
 // float64 ones from libm.
 #pragma once
@@ -72,6 +73,7 @@ GS_VMATH T neg_of(T v) {
 template <class T>
 GS_VMATH T abs_of(T v) {
   if constexpr (std::is_unsigned_v<T> || std::is_same_v<T, bool>) return v;
+  else if constexpr (std::is_floating_point_v<T>) return std::fabs(v);  // |-0| = +0, as XLA
   else return v < 0 ? neg_of(v) : v;
 }
 
@@ -79,7 +81,7 @@ template <class T>
 GS_VMATH T bitwise_not(T v) {
   if constexpr (std::is_same_v<T, bool>) return !v;
   else if constexpr (std::is_integral_v<T>) return static_cast<T>(~v);
-  else return v;  // unreachable: the shape rule refuses floats
+  else return static_cast<T>(v == 0);  // a boolean held as a 0/1 float (a fused loop's register)
 }
 
 template <class T>

@@ -31,6 +31,7 @@ GS_VMATH float erf_inv_f32(float x) {
   const float* c = small ? kLt5 : kGe5;
   w = small ? w - 2.5f : std::sqrt(w) - 3.0f;
   float p = c[0];
+#pragma GCC unroll 9
   for (int i = 1; i < 9; ++i) {
     float pw = p * w;  // separate multiply and add: XLA emits two HLO ops, not an fma
     p = c[i] + pw;
@@ -96,11 +97,14 @@ GS_VMATH float erf_f32(float x) {
   x = x < -4.0f ? -4.0f : (x > 4.0f ? 4.0f : x);
   const float x2 = x * x;
   float a = kAlpha[0];
+  // Unrolled even at -O2, so that a loop over x vectorizes (a nested loop would not).
+#pragma GCC unroll 7
   for (int i = 1; i < 7; ++i) {
     float ax = a * x2;
     a = ax + kAlpha[i];
   }
   float b = kBeta[0];
+#pragma GCC unroll 5
   for (int i = 1; i < 5; ++i) {
     float bx = b * x2;
     b = bx + kBeta[i];

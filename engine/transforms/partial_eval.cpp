@@ -33,32 +33,17 @@ class Renumber {
 
 }  // namespace
 
-Jaxpr dce_jaxpr(const Jaxpr& j) {
-  std::vector<bool> live(j.avals.size(), false);
-  for (const Atom& a : j.outvars)
-    if (!a.is_literal()) live[a.var] = true;
-  std::vector<bool> keep(j.eqns.size(), false);
-  for (size_t i = j.eqns.size(); i-- > 0;) {
-    const Eqn& e = j.eqns[i];
-    keep[i] = std::any_of(e.outputs.begin(), e.outputs.end(), [&](int v) { return live[v]; });
-    if (!keep[i]) continue;
-    for (const Atom& a : e.inputs)
-      if (!a.is_literal()) live[a.var] = true;
-  }
-  Jaxpr out = j;
-  out.eqns.clear();
-  for (size_t i = 0; i < j.eqns.size(); ++i)
-    if (keep[i]) out.eqns.push_back(j.eqns[i]);
-  return out;
-}
-
 PartialEval partial_eval_jaxpr(const Jaxpr& jaxpr, const std::vector<bool>& in_unknowns,
                                const std::vector<bool>& instantiate) {
   GS_CHECK(in_unknowns.size() == jaxpr.invars.size(), "internal: partial_eval_jaxpr needs one flag per input");
   GS_CHECK(instantiate.empty() || instantiate.size() == jaxpr.outvars.size(),
            "internal: partial_eval_jaxpr needs one instantiate flag per output");
   // Dead equations would otherwise pull residuals into the known side for nothing.
-  const Jaxpr j = dce_jaxpr(jaxpr);
+  Jaxpr j = jaxpr;
+  const std::vector<bool> keep = liveness(jaxpr).eqns;
+  j.eqns.clear();
+  for (size_t k = 0; k < jaxpr.eqns.size(); ++k)
+    if (keep[k]) j.eqns.push_back(jaxpr.eqns[k]);
 
   std::vector<bool> unknown(j.avals.size(), false);
   for (size_t i = 0; i < j.invars.size(); ++i) unknown[j.invars[i]] = in_unknowns[i];

@@ -33,7 +33,4 @@ struct PartialEval {
 PartialEval partial_eval_jaxpr(const Jaxpr& jaxpr, const std::vector<bool>& in_unknowns,
                                const std::vector<bool>& instantiate = {});
 
-// Drops equations whose outputs no output needs (no primitive here has side effects).
-Jaxpr dce_jaxpr(const Jaxpr& jaxpr);
-
 }  // namespace engine

@@ -1,7 +1,8 @@
 // The "cpu" backend: oneDNN kernels for the heavy primitives (dot_general as matmul,
 // conv_general_dilated as convolution forward / backward-weights / backward-data, reduce_window_*
 // as pooling forward / backward),
-// vectorizable loops for common f32 elementwise ops and reductions, and the reference kernel
+// the elementwise primitives' own tile kernels as one-op fused loops (f32, bool), vectorized sums,
+// and the reference kernel
 // (rules(prim).impl) for everything else, so every primitive has a result on this backend.
 //
 // oneDNN primitives are built once per key (shapes, strides, dtype, params) and cached for the

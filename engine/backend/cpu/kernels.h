@@ -33,7 +33,8 @@ std::optional<Array> pooling(PrimId prim, const Array& x, const Params& params, 
 std::optional<Array> broadcast_in_dim(const Array& x, const Params& params, const Aval& out);
 // transpose of an f32 array as one oneDNN reorder.
 std::optional<Array> transpose(const Array& x, const Params& params, const Aval& out);
-// f32 elementwise ops and reduce_sum over leading or trailing axes.
+// Elementwise primitives with a tile kernel, on f32 and bool arrays of one shape (or rank-0
+// scalars), and f32 reduce_sum over leading or trailing axes; nullopt for anything else.
 std::optional<Array> elementwise(PrimId prim, std::span<const Array> in, const Params& params,
                                  const Aval& out);
 

@@ -1,6 +1,11 @@
-// One table row per differentiable primitive or jnp function, and every row through
-// check_grads (grad_check.h): jvp vs central finite differences in float64, linearize vs jvp, and
-// the transpose identity <vjp(u), v> == <u, jvp(v)>, to second order by default.
+// The op table: one row per differentiable primitive or jnp function, and every row, on every
+// shape case, through each check a primitive must pass (JAX's op-record tests):
+//  - gradients (grad_check.h): jvp vs central finite differences in float64, linearize vs jvp,
+//    and the transpose identity <vjp(u), v> == <u, jvp(v)>, to second order by default;
+//  - vmap vs a loop: the batch rules, with every input mapped and with the last one unmapped;
+//  - jit vs eager: tracing, the compiler's passes and its fused loops;
+//  - the cpu backend vs the reference one, in float32 over a batch of 512 examples (so that the
+//    vector loops, fused and eager, run full width), eager and jitted.
 //
 // Adding an op is one row: {name, function of the inputs, shape cases, input range, ...}. Shape
 // cases list the input shapes of one call; the shared lists below cover scalars, vectors,
@@ -10,8 +15,12 @@
 #include <set>
 
 #include "grad_check.h"
+#include "engine/backend/backend.h"
 #include "engine/ops/families.h"
+#include "engine/ops/indexing_ops.h"
 #include "engine/ir/trace.h"
+#include "engine/transforms/jit.h"
+#include "engine/transforms/vmap.h"
 
 using namespace engine;
 using engine::testing::check_grads;
@@ -141,7 +150,7 @@ const std::vector<OpRow> kRows = {
 
 std::string shapes_str(const Shapes& s) {
   std::string out;
-  for (const Shape& x : s) out += (out.empty() ? "" : ", ") + std::string("f64[") + shape_str(x) + "]";
+  for (const Shape& x : s) out += (out.empty() ? "" : ", ") + std::string("[") + shape_str(x) + "]";
   return out;
 }
 
@@ -156,23 +165,67 @@ FlatFn flat(const OpRow& row) {
   return [fn = row.fn](const Tensors& in) { return Tensors{fn(in)}; };
 }
 
+// The row's inputs with a leading batch axis of `batch` examples, in `dtype`.
+Tensors batched_inputs(const OpRow& row, const Shapes& shapes, int64_t batch, DType dtype, unsigned seed) {
+  std::mt19937 rng(seed);
+  Tensors xs;
+  for (Shape s : shapes) {
+    s.insert(s.begin(), batch);
+    xs.push_back(engine::testing::random_array(rng, s, dtype, row.lo, row.hi));
+  }
+  return xs;
+}
+
+using TensorsFn = std::function<Tensor(const Tensors&)>;
+
+// jit(fn)(xs), for the one or two inputs a row takes.
+Tensor jitted(const TensorsFn& fn, const Tensors& xs) {
+  if (xs.size() == 1) return jit([fn](Tensor x) { return fn({x}); })(xs[0]).leaf();
+  QTEST_ASSERT(xs.size() == 2);
+  return jit([fn](Tensor x, Tensor y) { return fn({x, y}); })(xs[0], xs[1]).leaf();
+}
+
+// The largest difference between got and want, relative to want's largest magnitude (at least 1);
+// NaN where only one of them is NaN.
+double scaled_error(const Tensor& got, const Tensor& want) {
+  if (got.shape() != want.shape()) return INFINITY;
+  std::vector<double> g = got.array().to_vector<double>(), w = want.array().to_vector<double>();
+  double scale = 1, err = 0;
+  for (double v : w)
+    if (std::isfinite(v)) scale = std::max(scale, std::abs(v));
+  for (size_t i = 0; i < w.size(); ++i) {
+    if (std::isnan(g[i]) || std::isnan(w[i])) {
+      if (std::isnan(g[i]) != std::isnan(w[i])) return NAN;
+      continue;
+    }
+    if (g[i] == w[i]) continue;  // equal infinities too
+    err = std::max(err, std::abs(g[i] - w[i]) / scale);
+  }
+  return err;
+}
+
+std::string row_case_name(const OpRow& row, const Shapes& shapes) {
+  return std::string(row.name) + " (" + shapes_str(shapes) + ")";
+}
+
+// One data row per (op row, shape case), for every check.
+void add_every_row_case() {
+  QTest::addColumn<int>("row");
+  QTest::addColumn<int>("shapes");
+  for (size_t r = 0; r < kRows.size(); ++r)
+    for (size_t c = 0; c < kRows[r].cases.size(); ++c)
+      QTest::newRow(row_case_name(kRows[r], kRows[r].cases[c]).c_str()) << static_cast<int>(r)
+                                                                        << static_cast<int>(c);
+}
+
 }  // namespace
 
-class OpGradTableTest : public QObject {
+class OpTableTest : public QObject {
   Q_OBJECT
 
  private slots:
-  void everyRow_data() {
-    QTest::addColumn<int>("row");
-    QTest::addColumn<int>("shapes");
-    for (size_t r = 0; r < kRows.size(); ++r)
-      for (size_t c = 0; c < kRows[r].cases.size(); ++c) {
-        std::string name = std::string(kRows[r].name) + " (" + shapes_str(kRows[r].cases[c]) + ")";
-        QTest::newRow(name.c_str()) << static_cast<int>(r) << static_cast<int>(c);
-      }
-  }
-
-  void everyRow() {
+  void gradients_data() { add_every_row_case(); }
+  void gradients() {
     QFETCH(int, row);
     QFETCH(int, shapes);
     const OpRow& op = kRows[row];
@@ -186,6 +239,81 @@ class OpGradTableTest : public QObject {
     opts.identity_rtol = op.tol * 1e-3;
     std::string failure = check_grads(flat(op), xs, opts);
     QVERIFY2(failure.empty(), failure.c_str());
+  }
+
+  // vmap(f) on a batch of 3 equals f on each example, stacked: every input mapped, then the last
+  // one unmapped (shared by every example), which takes the batch rules' broadcasting paths.
+  void vmapMatchesALoop_data() { add_every_row_case(); }
+  void vmapMatchesALoop() {
+    QFETCH(int, row);
+    QFETCH(int, shapes);
+    const OpRow& op = kRows[row];
+    const Shapes& case_shapes = op.cases[shapes];
+    const int64_t batch = 3;
+    Tensors xs = batched_inputs(op, case_shapes, batch, DType::f64, 55u + row);
+    for (bool last_unmapped : {false, true}) {
+      if (last_unmapped && xs.size() < 2) continue;
+      Tensors args = xs;
+      std::vector<int> dims(xs.size(), 0);
+      if (last_unmapped) {
+        args.back() = index(xs.back(), {0});
+        dims.back() = kNotMapped;
+      }
+      Tensor got = vmap_flat(flat(op), args, dims, 0)[0];
+      Tensors examples;
+      for (int64_t b = 0; b < batch; ++b) {
+        Tensors one;
+        for (size_t k = 0; k < args.size(); ++k) one.push_back(dims[k] == 0 ? index(args[k], {b}) : args[k]);
+        examples.push_back(op.fn(one));
+      }
+      const double err = scaled_error(got, stack(examples));
+      QVERIFY2(err <= 1e-12, qPrintable(QString("%1 (last input %2): error %3")
+                                            .arg(op.name, last_unmapped ? "unmapped" : "mapped")
+                                            .arg(err)));
+    }
+  }
+
+  void jitMatchesEager_data() { add_every_row_case(); }
+  void jitMatchesEager() {
+    QFETCH(int, row);
+    QFETCH(int, shapes);
+    const OpRow& op = kRows[row];
+    Tensors xs = row_inputs(op, op.cases[shapes], 77u + row);
+    const double err = scaled_error(jitted(op.fn, xs), op.fn(xs));
+    QVERIFY2(err <= 1e-12, qPrintable(QString("%1: error %2").arg(op.name).arg(err)));
+  }
+
+  // float32 on the cpu backend (its eager loops and oneDNN kernels; jitted, also the fused loops)
+  // against the reference backend's plain loops, over a batch of 512 examples of each case.
+  void cpuBackendMatchesReference_data() { add_every_row_case(); }
+  void cpuBackendMatchesReference() {
+    QFETCH(int, row);
+    QFETCH(int, shapes);
+    const OpRow& op = kRows[row];
+    Tensors xs = batched_inputs(op, op.cases[shapes], 512, DType::f32, 99u + row);
+    const TensorsFn batched = [f = flat(op)](const Tensors& in) {
+      return vmap_flat(f, in, std::vector<int>(in.size(), 0), 0)[0];
+    };
+    set_default_backend(&reference_backend());
+    const Tensor want = batched(xs);
+    set_default_backend(nullptr);
+    const Tensor eager = batched(xs), compiled = jitted(batched, xs);
+    // Elementwise primitives compute the reference's bits (their tile kernels are built from the
+    // reference's scalar functions), and so do rows of nothing else but data movement; sums,
+    // matmuls and convolutions add in another order (oneDNN's blocking, double partial sums).
+    const std::set<PrimId> moves = {PrimId::broadcast_in_dim, PrimId::reshape, PrimId::transpose,
+                                    PrimId::squeeze, PrimId::slice, PrimId::pad, PrimId::concatenate,
+                                    PrimId::rev};
+    bool elementwise = true;
+    for (const Eqn& e : trace_to_jaxpr(FlatFn([&](const Tensors& in) { return Tensors{batched(in)}; }),
+                                       avals_of(xs)).jaxpr.eqns)
+      elementwise = elementwise && (rules(e.prim).tile || moves.count(e.prim));
+    const double tolerance = elementwise ? 0 : 2e-5;
+    for (const auto& [what, got] : {std::pair{"eager", eager}, std::pair{"jit", compiled}}) {
+      const double err = scaled_error(got, want);
+      QVERIFY2(err <= tolerance, qPrintable(QString("%1, %2: error %3 (tolerance %4)")
+                                                .arg(op.name, what).arg(err).arg(tolerance)));
+    }
   }
 
   // The checker must be able to fail: stop_gradient hides a term from the jvp but not from the
@@ -223,5 +351,5 @@ class OpGradTableTest : public QObject {
   }
 };
 
-QTEST_APPLESS_MAIN(OpGradTableTest)
-#include "op_grad_table_test.moc"
+QTEST_APPLESS_MAIN(OpTableTest)
+#include "op_table_test.moc"
