@@ -77,7 +77,7 @@ bool float_or_bool(DType d) { return d == DType::f32 || d == DType::boolean; }
 // One elementwise primitive as a fused loop of one operation; operands of the output's shape or
 // rank-0 scalars.
 std::optional<Array> tiled(PrimId prim, std::span<const Array> in, const Params& params, const Aval& out) {
-  if (!has_rules(prim) || !rules(prim).tile || !float_or_bool(out.dtype) || out.rank() == 0) return std::nullopt;
+  if (!has_rules(prim) || !rules(prim).tile || !float_or_bool(out.dtype)) return std::nullopt;
   if (prim == P::select_n && in.size() != 3) return std::nullopt;
   for (const Array& a : in)
     if (!float_or_bool(a.dtype()) || (a.rank() != 0 && a.shape() != out.shape)) return std::nullopt;
