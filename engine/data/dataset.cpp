@@ -69,17 +69,17 @@ std::vector<std::string> dataset_names() {
   return {"fashion-mnist", "mnist-digits", "mnist-idx:DIR", "synthetic-regression[:N]"};
 }
 
-Dataset load_mnist_idx_dir(const std::string& dir, const std::string& name, int64_t limit) {
+Dataset load_mnist_idx_dir(const std::string& dir, const std::string& name, int64_t limit, Splits splits) {
   GS_CHECK(fs::is_directory(dir), "dataset folder '" + dir + "' does not exist");
   Dataset d;
   d.name = name;
-  d.train = load_idx_split(dir, "train", limit);
+  if (splits == Splits::train_and_test) d.train = load_idx_split(dir, "train", limit);
   d.test = load_idx_split(dir, "t10k", limit);
   d.num_classes = 10;
   return d;
 }
 
-Dataset load_mnist_digits_json(const std::string& dir, int64_t limit) {
+Dataset load_mnist_digits_json(const std::string& dir, int64_t limit, Splits splits) {
   // The package stores the digits class by class. Each split is interleaved round-robin over the
   // classes (0, 1, ..., 9, 0, 1, ...) so that its first `limit` examples are class-balanced.
   std::vector<float> pixels[2][10];  // [train/test][digit]
@@ -133,7 +133,7 @@ Dataset load_mnist_digits_json(const std::string& dir, int64_t limit) {
   };
   Dataset d;
   d.name = "mnist-digits";
-  d.train = make(pixels[0]);
+  if (splits == Splits::train_and_test) d.train = make(pixels[0]);
   d.test = make(pixels[1]);
   d.num_classes = 10;
   return d;
@@ -172,24 +172,24 @@ Dataset make_synthetic_regression(int64_t n, int64_t x_dim, int64_t y_dim, uint3
   return d;
 }
 
-Dataset load_dataset(const std::string& name, int64_t limit, const DatasetPaths& paths) {
+Dataset load_dataset(const std::string& name, int64_t limit, const DatasetPaths& paths, Splits splits) {
   static const std::vector<std::string> fashion_classes = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                                                            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
   if (name == "fashion-mnist") {
     GS_CHECK(fs::is_directory(paths.fashion_mnist_dir),
              "Fashion-MNIST is not installed at '" + paths.fashion_mnist_dir +
                  "' (Debian package dataset-fashion-mnist; scripts/deps installs it)");
-    Dataset d = load_mnist_idx_dir(paths.fashion_mnist_dir, name, limit);
+    Dataset d = load_mnist_idx_dir(paths.fashion_mnist_dir, name, limit, splits);
     d.class_names = fashion_classes;
     return d;
   }
   if (name == "mnist-digits") {
-    Dataset d = load_mnist_digits_json(paths.mnist_digits_dir, limit);
+    Dataset d = load_mnist_digits_json(paths.mnist_digits_dir, limit, splits);
     for (int i = 0; i < 10; ++i) d.class_names.push_back(std::to_string(i));
     return d;
   }
   if (name.rfind("mnist-idx:", 0) == 0) {
-    Dataset d = load_mnist_idx_dir(name.substr(10), name, limit);
+    Dataset d = load_mnist_idx_dir(name.substr(10), name, limit, splits);
     for (int i = 0; i < 10; ++i) d.class_names.push_back(std::to_string(i));
     return d;
   }
@@ -203,7 +203,9 @@ Dataset load_dataset(const std::string& name, int64_t limit, const DatasetPaths&
       }
     }
     GS_CHECK(n > 0 && n <= 10'000'000, "synthetic-regression: N must be between 1 and 10^7");
-    return make_synthetic_regression(n, 10, 5, 0);
+    Dataset d = make_synthetic_regression(n, 10, 5, 0);  // one draw serves as both splits
+    if (splits == Splits::test_only) d.train = {};
+    return d;
   }
   std::string known;
   for (const auto& n : dataset_names()) known += (known.empty() ? "" : ", ") + n;

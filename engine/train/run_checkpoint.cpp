@@ -23,7 +23,7 @@ LoadedRun load_run_for_eval(const std::string& db_path, int64_t id, const std::s
   if (mode != random::prng_mode()) prng.emplace(mode);
   r.dataset_name = dataset.empty() ? r.config.dataset : dataset;
   const int64_t n = limit ? *limit : (r.dataset_name == r.config.dataset ? r.config.limit : 0);
-  r.dataset = load_run_dataset(r.dataset_name, n);
+  r.dataset = load_run_dataset(r.dataset_name, n, data::Splits::test_only);
   r.model = r.config.build_model();
   r.task = task_for(r.model, r.dataset, r.config.eval_batch_size);
   r.checkpoint_path = ckpts.back().path;

@@ -25,7 +25,7 @@ struct LoadedRun {
   std::string checkpoint_path;
   int64_t checkpoint_step = 0;
   std::string dataset_name;        // the run's unless overridden
-  data::Dataset dataset;           // with the run's limit (a fixed subset) unless overridden
+  data::Dataset dataset;           // its test split only, with the run's limit (a fixed subset) unless overridden
 };
 
 // Opens the database read-only, reads run `id` and loads its last checkpoint and the dataset

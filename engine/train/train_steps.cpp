@@ -42,15 +42,16 @@ data::Split random_subset(const data::Split& split, int64_t limit, uint32_t stre
 
 }  // namespace
 
-data::Dataset load_run_dataset(const std::string& name, int64_t limit) {
-  data::Dataset d = data::load_dataset(name);
-  d.train = random_subset(d.train, limit, 0);
+data::Dataset load_run_dataset(const std::string& name, int64_t limit, data::Splits splits) {
+  data::Dataset d = data::load_dataset(name, 0, data::DatasetPaths::defaults(), splits);
+  if (d.train.size() > 0) d.train = random_subset(d.train, limit, 0);
   d.test = random_subset(d.test, limit, 1);
   return d;
 }
 
 Task task_for(const nn::Sequential& model, const data::Dataset& dataset, int64_t batch_size) {
-  const Shape x = dataset.train.x.shape();
+  const data::Split& split = dataset.train.size() > 0 ? dataset.train : dataset.test;  // a test-only load
+  const Shape x = split.x.shape();
   Shape example(x.begin() + 1, x.end());
   GS_CHECK(model.input_shape().has_value(), "model: the spec has no input_shape");
   GS_CHECK(*model.input_shape() == example,
@@ -65,7 +66,7 @@ Task task_for(const nn::Sequential& model, const data::Dataset& dataset, int64_t
              "model: output " + nn::shape_tuple(out) + " does not fit dataset '" + dataset.name + "': it needs (" +
                  std::to_string(batch_size) + ", " + std::to_string(dataset.num_classes) + ") class logits");
   } else {
-    const Shape y = dataset.train.y.shape();
+    const Shape y = split.y.shape();
     Shape want{batch_size};
     want.insert(want.end(), y.begin() + 1, y.end());
     GS_CHECK(out == want, "model: output " + nn::shape_tuple(out) + " does not fit dataset '" + dataset.name +

@@ -17,8 +17,10 @@ namespace engine::train {
 // The run's dataset. With limit > 0 each split keeps `limit` examples drawn at random with a
 // fixed key (the same subset for every seed, so runs on one slice compare), sorted back into file
 // order. The first N would do for shuffled files such as Fashion-MNIST's, but the MNIST digits
-// come grouped by class, and their first 500 are all zeros.
-data::Dataset load_run_dataset(const std::string& name, int64_t limit);
+// come grouped by class, and their first 500 are all zeros. The test split's subset does not
+// depend on whether the train split is loaded too.
+data::Dataset load_run_dataset(const std::string& name, int64_t limit,
+                               data::Splits splits = data::Splits::train_and_test);
 
 // Classification (integer labels, softmax cross-entropy, accuracy) or regression (f32 targets,
 // mean squared error).

@@ -122,6 +122,13 @@ class DataTest : public QObject {
     Dataset d = load_dataset("mnist-idx:" + path("mn"));
     QCOMPARE(d.train.x.shape(), (Shape{3, 2, 2, 1}));
     QCOMPARE(d.test.y.to_vector<int>(), (std::vector<int>{1, 2, 3}));
+    // A test-only load (evaluation's) never opens the training files.
+    std::filesystem::rename(path("mn/train-images-idx3-ubyte.gz"), path("mn/moved-away.gz"));
+    Dataset t = load_dataset("mnist-idx:" + path("mn"), 0, DatasetPaths::defaults(), Splits::test_only);
+    QCOMPARE(t.train.size(), int64_t{0});
+    QCOMPARE(t.test.y.to_vector<int>(), (std::vector<int>{1, 2, 3}));
+    QVERIFY(error_of([&] { load_dataset("mnist-idx:" + path("mn")); }).find("train-images") != std::string::npos);
+    std::filesystem::rename(path("mn/moved-away.gz"), path("mn/train-images-idx3-ubyte.gz"));
     write_idx(path("mn/t10k-labels-idx1-ubyte"), IdxArray{IdxArray::Type::u8, {2}, {1, 2}}, false);
     QVERIFY(error_of([&] { load_dataset("mnist-idx:" + path("mn")); }).find("3 images") != std::string::npos);
     QVERIFY(error_of([&] { load_dataset("nope"); }).find("unknown dataset 'nope'") != std::string::npos);

@@ -117,6 +117,10 @@ class TrainerTest : public QObject {
     QCOMPARE(a.test.size(), int64_t(100));
     QCOMPARE(a.train.x.to_vector<float>(), b.train.x.to_vector<float>());
     QVERIFY(a.train.x.to_vector<float>() != a.test.x.to_vector<float>());  // one stream per split
+    // Evaluation loads the test split alone, and must draw the same subset of it.
+    const data::Dataset t = load_run_dataset("synthetic-regression:1000", 100, data::Splits::test_only);
+    QCOMPARE(t.train.size(), int64_t(0));
+    QCOMPARE(t.test.x.to_vector<float>(), a.test.x.to_vector<float>());
     const std::vector<float> fx = full.train.x.to_vector<float>(), sx = a.train.x.to_vector<float>();
     const std::vector<float> fy = full.train.y.to_vector<float>(), sy = a.train.y.to_vector<float>();
     int64_t previous = -1;
