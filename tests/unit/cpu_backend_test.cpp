@@ -216,7 +216,8 @@ class CpuBackendTest : public QObject {
         {{2, 5, 5, 4}, {3, 3, 2, 6}, conv_params(2, {1, 1}, {{1, 1}, {1, 1}}, {2, 2}, {1, 1}, 2)},
         {{2, 5, 5, 4}, {3, 3, 4, 3}, conv_params(2, {2, 2}, {{1, 1}, {1, 1}}, {2, 2}, {1, 1})},
         // Weight gradients whose channels fill oneDNN's blocks of 8 and 16 (as the CNN's conv2):
-        // these run on the blocked backward-weights kernel, with reorders from channels-last.
+        // without AVX-512 (the .AVX2 variant) these run on the blocked backward-weights kernel,
+        // with reorders from channels-last; with AVX-512 on the channels-last one.
         {{32, 7, 7, 4}, {7, 7, 4, 16}, conv_params(2, {1, 1}, {{1, 1}, {1, 1}}, {1, 1}, {1, 1})},
         {{32, 9, 9, 4}, {4, 4, 4, 16}, conv_params(2, {1, 1}, {{0, 0}, {0, 0}}, {1, 1}, {2, 2})},
     };

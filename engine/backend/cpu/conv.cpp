@@ -22,6 +22,7 @@
 #include "engine/backend/cpu/kernels.h"
 #include "engine/backend/cpu/onednn_cache.h"
 #include "engine/backend/cpu/post_ops.h"
+#include "engine/core/simd_dispatch.h"
 
 namespace engine::cpu {
 
@@ -164,14 +165,14 @@ std::shared_ptr<Plan> backward_weights_plan(const View& xs, const View& ws, cons
     return bw::primitive_desc(bw::desc(alg, s, any_like(diff_w), dd, st2, dil2, pl2, pr2), user_scratchpad(),
                               onednn_engine(), hint);
   };
-  // First the blocked layouts oneDNN picks (nChw8c on AVX2, nChw16c on AVX-512) where both
-  // operands get channel blocks without padding: its blocked backward-weights kernel splits the
-  // work between threads better than the channels-last one and beats it even with the two
-  // reorders it costs (CNN's conv2, 2 threads, AVX2: 4.1 -> 3.65 ms a step). Elsewhere the
-  // operands as they are (channels-last, no reorder): a 1-channel input padded to a block of 8
-  // made the first layer's weight gradient 8 times the work, and with an unblocked input only
-  // the cotangent's reorder would remain, for nothing. Blocked after all where only the
-  // reference implements channels-last.
+  // Without AVX-512, first the blocked layouts oneDNN picks (nChw8c) where both operands get
+  // channel blocks without padding: its AVX2 blocked backward-weights kernel beats the
+  // channels-last one even with the two reorders it costs (bench_cnn, CNN's conv2, 2 threads:
+  // 5.1 -> 4.1 ms a step). With AVX-512 the channels-last kernel is the faster (2.0 vs 2.3 ms).
+  // Elsewhere the operands as they are (channels-last, no reorder): a 1-channel input padded to
+  // a block of 8 made the first layer's weight gradient 8 times the work, and with an unblocked
+  // input only the cotangent's reorder would remain, for nothing. Blocked after all where only
+  // the reference implements channels-last.
   auto is_ref = [](const bw::primitive_desc& q) { return std::string(q.impl_info_str()).rfind("ref", 0) == 0; };
   auto blocked_unpadded = [](const md& picked, const md& user) {
     size_t dense = sizeof(float);
@@ -181,10 +182,12 @@ std::shared_ptr<Plan> backward_weights_plan(const View& xs, const View& ws, cons
   };
   bw::primitive_desc pd;
   bool have = false;
-  try {
-    pd = make_pd(any_like(src), any_like(diff_dst));
-    have = !is_ref(pd) && blocked_unpadded(pd.src_desc(), src) && blocked_unpadded(pd.diff_dst_desc(), diff_dst);
-  } catch (const dnnl::error&) {
+  if (simd_level() != SimdLevel::avx512) {
+    try {
+      pd = make_pd(any_like(src), any_like(diff_dst));
+      have = !is_ref(pd) && blocked_unpadded(pd.src_desc(), src) && blocked_unpadded(pd.diff_dst_desc(), diff_dst);
+    } catch (const dnnl::error&) {
+    }
   }
   if (!have) {
     try {
