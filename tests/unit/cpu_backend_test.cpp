@@ -185,6 +185,8 @@ class CpuBackendTest : public QObject {
     QTest::newRow("input grad of a stride-2 SAME conv") << 11 << "bwd_data";
     QTest::newRow("lhs_dilation 2, groups 2: reference") << 12 << "reference";
     QTest::newRow("lhs_dilation 2, window stride 2: reference") << 13 << "reference";
+    QTest::newRow("weight-grad form, 32->16 channels (blocked layouts)") << 14 << "bwd_weights";
+    QTest::newRow("weight-grad form of a strided conv, 32->16 channels") << 15 << "bwd_weights";
   }
   void conv_matches_reference() {
     QFETCH(int, case_id);
@@ -213,6 +215,11 @@ class CpuBackendTest : public QObject {
         {{2, 5, 5, 4}, {3, 3, 4, 3}, conv_params(2, {1, 1}, {{1, 1}, {1, 1}}, {2, 2}, {1, 1})},
         {{2, 5, 5, 4}, {3, 3, 2, 6}, conv_params(2, {1, 1}, {{1, 1}, {1, 1}}, {2, 2}, {1, 1}, 2)},
         {{2, 5, 5, 4}, {3, 3, 4, 3}, conv_params(2, {2, 2}, {{1, 1}, {1, 1}}, {2, 2}, {1, 1})},
+        // Weight gradients whose channels fill oneDNN's blocks of 8 and 16 (as the CNN's conv2):
+        // without AVX-512 (the .AVX2 variant) these run on the blocked backward-weights kernel,
+        // with reorders from channels-last; with AVX-512 on the channels-last one.
+        {{32, 7, 7, 4}, {7, 7, 4, 16}, conv_params(2, {1, 1}, {{1, 1}, {1, 1}}, {1, 1}, {1, 1})},
+        {{32, 9, 9, 4}, {4, 4, 4, 16}, conv_params(2, {1, 1}, {{0, 0}, {0, 0}}, {1, 1}, {2, 2})},
     };
     const Case& c = cases[case_id];
     CpuCounters& k = cpu_backend().counters();
