@@ -116,22 +116,45 @@ inline double sgemm_gflops() {
 
 // Compiles the jitted function's optimized jaxpr for these trees with per-step timing, runs it
 // `runs` times (after one warm-up run) and prints where the time goes, largest steps first.
-inline void print_step_profile(const engine::JitFn& fn, const std::vector<engine::PyTree>& args, int runs,
-                               size_t top = 25) {
+// Times every step of fn's compiled program (fused groups, oneDNN calls) over `runs` runs after a
+// warm-up run; the steps' equations index *jaxpr.
+inline std::vector<engine::Executable::StepTime> profile_step(const engine::JitFn& fn,
+                                                              const std::vector<engine::PyTree>& args, int runs,
+                                                              engine::ClosedJaxpr* jaxpr) {
   using namespace engine;
-  ClosedJaxpr cj = fn.optimized_jaxpr_args(std::vector<JitArg>(args.begin(), args.end()));
+  *jaxpr = fn.optimized_jaxpr_args(std::vector<JitArg>(args.begin(), args.end()));
   CompileOptions options;
   options.profile = true;
-  auto exe = compile(cj, default_backend(), options);
+  auto exe = compile(*jaxpr, default_backend(), options);
   std::vector<Array> in;
   for (const PyTree& t : args)
     for (const Tensor& leaf : tree_flatten(t).first) in.push_back(leaf.array());
   exe->run(in);  // warm-up: plans built, the buffer pool filled
   exe->reset_profile();
   for (int i = 0; i < runs; ++i) exe->run(in);
-  auto profile = exe->profile();
+  return exe->profile();
+}
+
+// Seconds per run spent in the steps that run an equation of `prim` (with any epilogue fused
+// into it).
+inline double seconds_in(const std::vector<engine::Executable::StepTime>& profile, const engine::ClosedJaxpr& cj,
+                         engine::PrimId prim, int runs) {
+  double s = 0;
+  for (const auto& t : profile)
+    for (size_t e : t.eqns)
+      if (cj.jaxpr.eqns[e].prim == prim) {
+        s += t.seconds;
+        break;
+      }
+  return s / runs;
+}
+
+inline void print_step_profile(const engine::JitFn& fn, const std::vector<engine::PyTree>& args, int runs,
+                               size_t top = 25) {
+  engine::ClosedJaxpr cj;
+  auto profile = profile_step(fn, args, runs, &cj);
   std::printf("\nper-step profile (%d runs, %zu equations)\n%s", runs, cj.jaxpr.eqns.size(),
-              format_profile(profile, top).c_str());
+              engine::format_profile(profile, top).c_str());
 }
 
 struct Row {

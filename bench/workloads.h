@@ -35,6 +35,7 @@ struct Workload {
   std::function<engine::PyTree(const engine::PyTree&, const engine::Tensor&, const engine::Tensor&)> step;
   // Multiply-adds of one step times 2 (matmuls and convolutions only), for GFLOP/s.
   double flops_per_step = 0;
+  double conv_flops_per_step = 0;  // of those, the convolutions' alone
 };
 
 inline std::vector<std::pair<engine::Array, engine::Array>> synthetic_batches(int64_t batch, int count) {
@@ -109,6 +110,7 @@ inline Workload make_workload(const std::string& name, int64_t batch = 0) {
   const double conv1 = 28.0 * 28 * 9 * 32, conv2 = 14.0 * 14 * 9 * 32 * 64, d1 = 3136.0 * 256,
                d2 = 256.0 * 10;
   w.flops_per_step = 2 * b * (2 * conv1 + 3 * conv2 + 3 * d1 + 3 * d2);
+  w.conv_flops_per_step = 2 * b * (2 * conv1 + 3 * conv2);
   return w;
 }
 
