@@ -559,6 +559,15 @@ std::vector<Array> FusedGroup::run(const std::vector<Array>& inputs) const {
         reg[r] = scratch_of(r);
       }
     }
+    // So are rows whose period divides the tile (a per-channel statistic of 32 or 64 channels):
+    // every tile starts at a multiple of it. Other rows are laid out tile by tile below.
+    for (int r = 0; r < num_inputs; ++r) {
+      const int64_t period = inputs[r].size();
+      if (inputs[r].rank() == 0 || period == size || kFusionTile % period != 0) continue;
+      const float* src = inputs[r].data<float>();
+      for (int64_t i = 0; i < tile; i += period) std::copy_n(src, std::min(period, tile - i), scratch_of(r) + i);
+      reg[r] = scratch_of(r);
+    }
     std::vector<const float*> args;
     for (int64_t chunk = chunk_begin; chunk < chunk_end; ++chunk) {
       std::fill_n(partial + chunk * per_chunk, per_chunk, 0.0);
@@ -566,7 +575,7 @@ std::vector<Array> FusedGroup::run(const std::vector<Array>& inputs) const {
         const int64_t begin = t * kFusionTile, n = std::min(kFusionTile, size - begin);
         for (int r = 0; r < num_inputs; ++r) {
           const Array& a = inputs[r];
-          if (a.rank() == 0) continue;
+          if (a.rank() == 0 || (a.size() != size && kFusionTile % a.size() == 0)) continue;  // filled once
           if (a.size() != size) {  // a row broadcast along the last axis
             const float* src = a.data<float>();
             const int64_t period = a.size();

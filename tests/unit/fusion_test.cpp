@@ -121,6 +121,14 @@ class FusionTest : public QObject {
     QCOMPARE(steps.size(), size_t{1});
     QVERIFY(steps[0].group != nullptr);
     check_bitwise(cj, {x, mean, scale}, 1);
+    // 32 channels divide the tile, so the rows are laid out once per loop rather than per tile;
+    // 3 * 10 * 9 * 32 elements end in a part tile.
+    Array x32 = normal(14, {3, 10, 9, 32}), mean32 = normal(15, {32}), scale32 = normal(16, {32});
+    ClosedJaxpr channels = make_jaxpr([](const Tensor& v, const Tensor& m, const Tensor& g) {
+      return exp((v - m) * g) + g;
+    })(x32, mean32, scale32);
+    QCOMPARE(plan_fusion(channels.jaxpr).size(), size_t{1});
+    check_bitwise(channels, {x32, mean32, scale32}, 1);
     // Rows with size-1 axes (a keepdims mean) too.
     ClosedJaxpr keepdims = make_jaxpr([](const Tensor& v, const Tensor& m) {
       return exp(v - broadcast_in_dim(m, {3, 5, 10, 7}, {0, 1, 2, 3}));
