@@ -79,6 +79,27 @@ bool fusible(const Eqn& e, const Jaxpr& j) {
   return true;
 }
 
+std::optional<FusedGroup> one_op_loop(PrimId prim, const Params& params, std::span<const Aval> in,
+                                      const Aval& out) {
+  if (!fusible_prim(prim) || prim == P::broadcast_in_dim || !float_or_bool(out.dtype)) return std::nullopt;
+  if (prim == P::select_n && in.size() != 3) return std::nullopt;
+  for (const Aval& a : in)
+    if (!float_or_bool(a.dtype) || (a.rank() != 0 && a.shape != out.shape)) return std::nullopt;
+  const int n = static_cast<int>(in.size());
+  FusedGroup loop;
+  loop.shape = out.shape;
+  loop.input_vars.resize(in.size());  // registers 0..n-1; the variable numbers are not read
+  FusedGroup::Op op{prim, n, {}, params};
+  for (int r = 0; r < n; ++r) op.in.push_back(r);
+  loop.ops = {op};
+  loop.output_vars = {0};
+  loop.output_regs = {n};
+  loop.output_dtypes = {out.dtype};
+  loop.num_regs = n + 1;
+  loop.may_overwrite = {{}};
+  return loop;
+}
+
 bool fusible_sum(const Eqn& e, const Jaxpr& j) {
   if (e.prim != P::reduce_sum || e.inputs.size() != 1 || e.inputs[0].is_literal()) return false;
   const Aval& in = j.aval(e.inputs[0]);
@@ -543,6 +564,9 @@ std::vector<Array> FusedGroup::run(const std::vector<Array>& inputs) const {
   double* partial = thread_buffer<double, 0>(static_cast<size_t>(per_chunk * chunks));
   const int num_inputs = static_cast<int>(input_vars.size());
   const int64_t tile = std::min(kFusionTile, size);
+  auto row_fills_once = [&](const Array& a) {
+    return a.rank() != 0 && a.size() != size && kFusionTile % a.size() == 0;
+  };
   // One thread's chunks [chunk_begin, chunk_end).
   auto run_chunks = [&](int64_t chunk_begin, int64_t chunk_end) {
     // Scratch for every register that is not read in place from an input array.
@@ -562,8 +586,8 @@ std::vector<Array> FusedGroup::run(const std::vector<Array>& inputs) const {
     // So are rows whose period divides the tile (a per-channel statistic of 32 or 64 channels):
     // every tile starts at a multiple of it. Other rows are laid out tile by tile below.
     for (int r = 0; r < num_inputs; ++r) {
+      if (!row_fills_once(inputs[r])) continue;
       const int64_t period = inputs[r].size();
-      if (inputs[r].rank() == 0 || period == size || kFusionTile % period != 0) continue;
       const float* src = inputs[r].data<float>();
       for (int64_t i = 0; i < tile; i += period) std::copy_n(src, std::min(period, tile - i), scratch_of(r) + i);
       reg[r] = scratch_of(r);
@@ -575,7 +599,7 @@ std::vector<Array> FusedGroup::run(const std::vector<Array>& inputs) const {
         const int64_t begin = t * kFusionTile, n = std::min(kFusionTile, size - begin);
         for (int r = 0; r < num_inputs; ++r) {
           const Array& a = inputs[r];
-          if (a.rank() == 0 || (a.size() != size && kFusionTile % a.size() == 0)) continue;  // filled once
+          if (a.rank() == 0 || row_fills_once(a)) continue;  // filled once, above
           if (a.size() != size) {  // a row broadcast along the last axis
             const float* src = a.data<float>();
             const int64_t period = a.size();

@@ -19,6 +19,7 @@
 #pragma once
 #include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "engine/backend/backend.h"
@@ -68,6 +69,12 @@ struct FusedGroup {
   // caller handed it over: Executable::run), else into a new array.
   std::vector<Array> run(const std::vector<Array>& inputs) const;
 };
+
+// One elementwise primitive alone as a fused loop of one operation (the cpu backend's eager
+// path): operands of the output's shape or rank-0 scalars, f32 or bool. nullopt where no fused
+// loop runs it. Its outputs never overwrite an input: eager operands stay the caller's.
+std::optional<FusedGroup> one_op_loop(PrimId prim, const Params& params, std::span<const Aval> in,
+                                      const Aval& out);
 
 // A step of a compiled program: one equation, or one fused group.
 struct Step {

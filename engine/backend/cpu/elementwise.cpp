@@ -14,7 +14,6 @@
 #include "engine/compile/fusion.h"
 #include "engine/core/parallel.h"
 #include "engine/core/simd_dispatch.h"
-#include "engine/ops/families.h"
 
 namespace engine::cpu {
 
@@ -72,28 +71,13 @@ std::optional<Array> reduce_sum(const Array& x, const IntList& axes, const Aval&
   return result;
 }
 
-bool float_or_bool(DType d) { return d == DType::f32 || d == DType::boolean; }
-
-// One elementwise primitive as a fused loop of one operation; operands of the output's shape or
-// rank-0 scalars.
+// One elementwise primitive as a fused loop of one operation.
 std::optional<Array> tiled(PrimId prim, std::span<const Array> in, const Params& params, const Aval& out) {
-  if (!has_rules(prim) || !rules(prim).tile || !float_or_bool(out.dtype)) return std::nullopt;
-  if (prim == P::select_n && in.size() != 3) return std::nullopt;
-  for (const Array& a : in)
-    if (!float_or_bool(a.dtype()) || (a.rank() != 0 && a.shape() != out.shape)) return std::nullopt;
-  const int n = static_cast<int>(in.size());
-  FusedGroup loop;
-  loop.shape = out.shape;
-  loop.input_vars.resize(in.size());  // registers 0..n-1; the variable numbers are not read
-  FusedGroup::Op op{prim, n, {}, params};
-  for (int r = 0; r < n; ++r) op.in.push_back(r);
-  loop.ops = {op};
-  loop.output_vars = {0};
-  loop.output_regs = {n};
-  loop.output_dtypes = {out.dtype};
-  loop.num_regs = n + 1;
-  loop.may_overwrite = {{}};  // eager operands stay the caller's
-  return loop.run(std::vector<Array>(in.begin(), in.end()))[0];
+  std::vector<Aval> avals;
+  for (const Array& a : in) avals.push_back({a.shape(), a.dtype()});
+  std::optional<FusedGroup> loop = one_op_loop(prim, params, avals, out);
+  if (!loop) return std::nullopt;
+  return loop->run(std::vector<Array>(in.begin(), in.end()))[0];
 }
 
 }  // namespace
